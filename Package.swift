@@ -1,0 +1,101 @@
+// swift-tools-version:6.1
+// Cakap: an English-learning assistant on a two-region LLM fleet. See README.md.
+
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny")
+]
+
+let package = Package(
+    name: "cakap",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "cakap", targets: ["CakapCLI"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // Pure libraries: no networking.
+        .target(
+            name: "OllamaAPI",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "GGUF",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ModelStore",
+            dependencies: [
+                "GGUF",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Provisioning",
+            dependencies: [
+                "ModelStore"
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Service libraries.
+        .target(
+            name: "CakapWorker",
+            dependencies: [
+                "OllamaAPI",
+                "ModelStore",
+                "GGUF",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The one executable.
+        .executableTarget(
+            name: "CakapCLI",
+            dependencies: [
+                "CakapWorker",
+                "Provisioning",
+                "ModelStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Unit tests: fast, with fakes behind the protocol seams.
+        .testTarget(
+            name: "OllamaAPITests",
+            dependencies: ["OllamaAPI"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ModelStoreTests",
+            dependencies: ["ModelStore", "GGUF"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CakapWorkerTests",
+            dependencies: [
+                "CakapWorker",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

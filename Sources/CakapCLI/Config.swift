@@ -1,0 +1,20 @@
+import ArgumentParser
+import CakapWorker
+import Foundation
+
+/// `cakap config`: every setting with its value and meaning.
+struct Config: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print every setting, its current value and meaning.")
+
+    @OptionGroup var pathOptions: PathOptions
+
+    func run() async throws {
+        let paths = pathOptions.paths
+        print("CAKAP_HOME".padding(toLength: 26, withPad: " ", startingAt: 0) + paths.home)
+        let configuration = try WorkerConfiguration.fromEnvironment(
+            ProcessInfo.processInfo.environment, modelsRoot: paths.models, enginePath: paths.llamaServer)
+        for setting in configuration.settings {
+            print(setting.variable.padding(toLength: 26, withPad: " ", startingAt: 0) + setting.value.padding(toLength: 40, withPad: " ", startingAt: 0) + "  " + setting.description)
+        }
+    }
+}

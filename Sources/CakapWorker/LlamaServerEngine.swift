@@ -1,0 +1,265 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+import OllamaAPI
+
+/// One `llama-server` child process, spoken to over loopback HTTP.
+///
+/// Completions use llama-server's native `/completion` stream (server-sent events) so that one
+/// parser serves `/api/generate` and `/api/chat`; chat prompts are built by `/apply-template` with
+/// the template inside the GGUF file.
+final class LlamaServerEngine: RunningEngine, @unchecked Sendable {
+    let process: Process
+    let exit: ProcessExit
+    let baseURL: String
+    let logPath: String
+    let httpClient: HTTPClient
+
+    init(process: Process, exit: ProcessExit, baseURL: String, logPath: String, httpClient: HTTPClient) {
+        self.process = process
+        self.exit = exit
+        self.baseURL = baseURL
+        self.logPath = logPath
+        self.httpClient = httpClient
+    }
+
+    var identity: String { "pid \(process.processIdentifier)" }
+
+    func waitUntilReady(timeout: Duration) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let status = exit.exitStatus {
+                throw EngineError.failedToStart("exited with status \(status): \(logTail())")
+            }
+            var request = HTTPClientRequest(url: baseURL + "/health")
+            request.method = .GET
+            if let response = try? await httpClient.execute(request, timeout: .seconds(2)), response.status == .ok {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw EngineError.failedToStart("not ready after \(timeout)")
+    }
+
+    func stop(gracePeriod: Duration) async {
+        guard exit.exitStatus == nil else { return }
+        process.terminate()
+        let exited = await withTaskGroup(of: Bool.self) { group in
+            group.addTask { [exit] in
+                await exit.wait()
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: gracePeriod)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        if !exited {
+            kill(process.processIdentifier, SIGKILL)
+            await exit.wait()
+        }
+    }
+
+    func waitForExit() async {
+        await exit.wait()
+    }
+
+    func logTail() -> String {
+        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").suffix(3).joined(separator: " | ")
+    }
+
+    // MARK: - Requests
+
+    func applyChatTemplate(_ messages: [Message]) async throws -> String {
+        let body: JSONValue = .object([
+            "messages": .array(messages.map { .object(["role": .string($0.role), "content": .string($0.content)]) })
+        ])
+        let response: TemplateResponse = try await post("/apply-template", body)
+        return response.prompt
+    }
+
+    func embed(_ texts: [String], normalize: Bool) async throws -> EmbeddingResult {
+        let body: JSONValue = .object([
+            "input": .array(texts.map(JSONValue.string)), "encoding_format": .string("float"),
+            "embd_normalize": .number(normalize ? 2 : -1),
+        ])
+        let response: OpenAIEmbeddings = try await post("/v1/embeddings", body)
+        let vectors = response.data.sorted { $0.index < $1.index }.map(\.embedding)
+        return EmbeddingResult(vectors: vectors, promptTokens: response.usage?.promptTokens ?? 0)
+    }
+
+    func complete(_ request: CompletionRequest) async throws -> AsyncThrowingStream<CompletionEvent, any Error> {
+        var httpRequest = HTTPClientRequest(url: baseURL + "/completion")
+        httpRequest.method = .POST
+        httpRequest.headers.add(name: "Content-Type", value: "application/json")
+        httpRequest.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(Self.completionBody(request))))
+        let response = try await httpClient.execute(httpRequest, timeout: .hours(24))
+        guard response.status == .ok else {
+            let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
+            throw EngineError.failed("llama-server answered \(response.status.code): \(Self.errorMessage(text))")
+        }
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    var parser = ServerSentEventParser()
+                    var finished = false
+                    for try await buffer in response.body {
+                        for event in parser.feed(buffer) {
+                            guard let chunk = try? JSONDecoder().decode(CompletionChunk.self, from: Data(event.utf8)) else {
+                                continue
+                            }
+                            if let error = chunk.error {
+                                throw EngineError.failed(error.message ?? "llama-server reported an error")
+                            }
+                            if let content = chunk.content, !content.isEmpty { continuation.yield(.token(content)) }
+                            if chunk.stop == true {
+                                continuation.yield(.done(chunk.summary))
+                                finished = true
+                            }
+                        }
+                    }
+                    guard finished else {
+                        throw EngineError.failed("llama-server ended the stream early (\(logTail()))")
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    private func post<Response: Decodable>(_ path: String, _ body: JSONValue) async throws -> Response {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(body)))
+        let response = try await httpClient.execute(request, timeout: .minutes(10))
+        let bytes = try await response.body.collect(upTo: 256 << 20)
+        guard response.status == .ok else {
+            throw EngineError.failed("llama-server answered \(response.status.code): \(Self.errorMessage(String(buffer: bytes)))")
+        }
+        return try JSONDecoder().decode(Response.self, from: Data(buffer: bytes))
+    }
+
+    static func errorMessage(_ text: String) -> String {
+        if let data = text.data(using: .utf8),
+            let wrapper = try? JSONDecoder().decode(ErrorWrapper.self, from: data), let message = wrapper.error.message
+        {
+            return message
+        }
+        return String(text.prefix(300))
+    }
+
+    /// llama-server's `/completion` body for our request.
+    static func completionBody(_ request: CompletionRequest) -> JSONValue {
+        var body: [String: JSONValue] = [
+            "prompt": .string(request.prompt), "stream": .bool(true), "cache_prompt": .bool(true),
+        ]
+        let options = request.options
+        let numbers: [(String, Double?)] = [
+            ("temperature", options.temperature), ("top_p", options.topP), ("top_k", options.topK.map(Double.init)),
+            ("seed", options.seed.map(Double.init)), ("n_predict", options.numPredict.map(Double.init)),
+            ("repeat_penalty", options.repeatPenalty), ("min_p", options.minP),
+            ("repeat_last_n", options.repeatLastN.map(Double.init)), ("presence_penalty", options.presencePenalty),
+            ("frequency_penalty", options.frequencyPenalty),
+        ]
+        for case (let key, let value?) in numbers { body[key] = .number(value) }
+        if let stop = options.stop, !stop.isEmpty { body["stop"] = .array(stop.map(JSONValue.string)) }
+        switch request.format {
+        case .json?: body["json_schema"] = .object(["type": .string("object")])
+        case .schema(let schema)?: body["json_schema"] = schema
+        case nil: break
+        }
+        return .object(body)
+    }
+}
+
+/// Splits a server-sent-event byte stream into `data:` payloads.
+struct ServerSentEventParser {
+    private var pending = ""
+
+    mutating func feed(_ buffer: ByteBuffer) -> [String] {
+        pending += String(buffer: buffer)
+        var events: [String] = []
+        while let newline = pending.firstIndex(of: "\n") {
+            let line = pending[..<newline].trimmingCharacters(in: .whitespacesAndNewlines)
+            pending = String(pending[pending.index(after: newline)...])
+            if line.hasPrefix("data:") {
+                events.append(String(line.dropFirst(5)).trimmingCharacters(in: .whitespaces))
+            } else if line.hasPrefix("error:") {
+                events.append("{\"error\":" + String(line.dropFirst(6)) + "}")
+            }
+        }
+        return events
+    }
+}
+
+struct TemplateResponse: Decodable {
+    var prompt: String
+}
+
+struct OpenAIEmbeddings: Decodable {
+    struct Item: Decodable {
+        var index: Int
+        var embedding: [Float]
+    }
+    struct Usage: Decodable {
+        var promptTokens: Int?
+        enum CodingKeys: String, CodingKey { case promptTokens = "prompt_tokens" }
+    }
+    var data: [Item]
+    var usage: Usage?
+}
+
+struct ErrorWrapper: Decodable {
+    struct Detail: Decodable {
+        var message: String?
+    }
+    var error: Detail
+}
+
+/// One `data:` object of llama-server's completion stream.
+struct CompletionChunk: Decodable {
+    struct Timings: Decodable {
+        var promptN: Int?
+        var promptMs: Double?
+        var predictedN: Int?
+        var predictedMs: Double?
+        enum CodingKeys: String, CodingKey {
+            case promptN = "prompt_n"
+            case promptMs = "prompt_ms"
+            case predictedN = "predicted_n"
+            case predictedMs = "predicted_ms"
+        }
+    }
+    var content: String?
+    var stop: Bool?
+    var stopType: String?
+    var tokensEvaluated: Int?
+    var tokensPredicted: Int?
+    var timings: Timings?
+    var error: ErrorWrapper.Detail?
+
+    enum CodingKeys: String, CodingKey {
+        case content, stop, timings, error
+        case stopType = "stop_type"
+        case tokensEvaluated = "tokens_evaluated"
+        case tokensPredicted = "tokens_predicted"
+    }
+
+    var summary: CompletionSummary {
+        CompletionSummary(
+            promptTokens: tokensEvaluated ?? timings?.promptN ?? 0,
+            promptDuration: .milliseconds(timings?.promptMs ?? 0),
+            generatedTokens: timings?.predictedN ?? tokensPredicted ?? 0,
+            generationDuration: .milliseconds(timings?.predictedMs ?? 0),
+            reason: stopType == "limit" ? "length" : "stop")
+    }
+}

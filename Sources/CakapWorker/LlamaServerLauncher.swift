@@ -1,0 +1,142 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+
+/// Starts `llama-server` children on free loopback ports and waits until they are ready.
+public struct LlamaServerLauncher: EngineLauncher {
+    let enginePath: String
+    let logDirectory: String
+    let loadTimeout: Duration
+    let httpClient: HTTPClient
+    let logger: Logger
+
+    public init(enginePath: String, logDirectory: String, loadTimeout: Duration, httpClient: HTTPClient, logger: Logger) {
+        self.enginePath = enginePath
+        self.logDirectory = logDirectory
+        self.loadTimeout = loadTimeout
+        self.httpClient = httpClient
+        self.logger = logger
+    }
+
+    public func launch(_ specification: EngineSpecification) async throws -> any RunningEngine {
+        guard FileManager.default.isExecutableFile(atPath: enginePath) else {
+            throw EngineError.notInstalled(enginePath)
+        }
+        try FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
+        let port = try FreePort.find()
+        var arguments = [
+            "--model", specification.modelPath, "--host", "127.0.0.1", "--port", String(port),
+            "--parallel", String(specification.parallel),
+            "--ctx-size", String(specification.contextLength * specification.parallel),
+            "--threads", String(specification.threads), "--no-webui", "--jinja",
+        ]
+        if specification.embedding {
+            // BERT-style encoders need the whole input in one batch.
+            let batch = String(specification.contextLength)
+            arguments += ["--embeddings", "--batch-size", batch, "--ubatch-size", batch]
+        }
+        let safeName = specification.displayName.map { $0.isLetter || $0.isNumber ? $0 : "-" }
+        let logPath = "\(logDirectory)/llama-server-\(String(safeName))-\(port).log"
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let logHandle = FileHandle(forWritingAtPath: logPath)
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: enginePath)
+        process.arguments = arguments
+        process.standardOutput = logHandle
+        process.standardError = logHandle
+        process.standardInput = FileHandle.nullDevice
+        let exit = ProcessExit()
+        process.terminationHandler = { process in exit.markExited(status: process.terminationStatus) }
+        do {
+            try process.run()
+        } catch {
+            throw EngineError.failedToStart("cannot run \(enginePath): \(error.localizedDescription)")
+        }
+        try? logHandle?.close()
+        let engine = LlamaServerEngine(
+            process: process, exit: exit, baseURL: "http://127.0.0.1:\(port)", logPath: logPath, httpClient: httpClient)
+        logger.info(
+            "starting llama-server", metadata: ["model": "\(specification.displayName)", "pid": "\(process.processIdentifier)", "port": "\(port)"])
+        do {
+            try await engine.waitUntilReady(timeout: loadTimeout)
+        } catch {
+            await engine.stop(gracePeriod: .seconds(2))
+            throw error
+        }
+        return engine
+    }
+}
+
+/// Picks a free loopback port by binding port 0 and reading what the kernel chose.
+enum FreePort {
+    static func find() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw EngineError.failedToStart("no socket for a port") }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
+            }
+        }
+        guard bound else { throw EngineError.failedToStart("cannot find a free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// Remembers that a process exited and wakes whoever waits for it.
+final class ProcessExit: @unchecked Sendable {
+    private let lock = NSLock()
+    private var status: Int32?
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func markExited(status: Int32) {
+        let toResume = lock.withLock {
+            self.status = status
+            defer { waiters = [] }
+            return waiters
+        }
+        toResume.forEach { $0.resume() }
+    }
+
+    var exitStatus: Int32? { lock.withLock { status } }
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let done = lock.withLock {
+                if status != nil { return true }
+                waiters.append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+}
+
+/// Why an engine could not serve.
+public struct EngineError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    /// True when retrying soon is pointless (the engine keeps failing).
+    public let isBackoff: Bool
+
+    static func notInstalled(_ path: String) -> Self {
+        .init(description: "llama-server not found at \(path); run `cakap setup`", isBackoff: false)
+    }
+    static func failedToStart(_ reason: String) -> Self {
+        .init(description: "llama-server failed to start: \(reason)", isBackoff: false)
+    }
+    static func backingOff(_ reason: String, retryIn: Duration) -> Self {
+        .init(
+            description: "llama-server keeps failing (\(reason)); next attempt in \(retryIn.components.seconds + 1) s",
+            isBackoff: true)
+    }
+    static func failed(_ reason: String) -> Self {
+        .init(description: reason, isBackoff: false)
+    }
+}

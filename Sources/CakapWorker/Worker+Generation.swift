@@ -1,0 +1,208 @@
+import Foundation
+import Hummingbird
+import ModelStore
+import OllamaAPI
+
+extension Worker {
+    /// `POST /api/generate`.
+    func generate(_ request: Request) async throws -> Response {
+        let started = ContinuousClock.now
+        let body = try await decodeBody(GenerateRequest.self, from: request)
+        let model = try storedModel(body.model)
+        try requireCompletion(model, body.model)
+        let frame: FrameMaker = { text, done, reason, statistics in
+            GenerateResponse(
+                model: body.model, createdAt: Timestamp.rfc3339(Date()), response: text, done: done,
+                doneReason: reason, statistics: statistics)
+        }
+        guard let prompt = body.prompt, !prompt.isEmpty else {
+            return try await loadOnly(model, options: body.options, keepAlive: body.keepAlive, started: started, frame: frame)
+        }
+        let templated: String
+        let options = effectiveOptions(body.options, model: model)
+        let lease = try await acquire(model, options: options)
+        do {
+            if body.raw == true {
+                templated = prompt
+            } else {
+                var messages: [Message] = []
+                if let system = body.system ?? model.system { messages.append(Message(role: "system", content: system)) }
+                messages.append(Message(role: "user", content: prompt))
+                templated = try await lease.engine.applyChatTemplate(messages)
+            }
+        } catch {
+            await scheduler.release(lease, keepAlive: keepAlive(body.keepAlive))
+            throw error
+        }
+        return try await runCompletion(
+            CompletionRequest(prompt: templated, options: options, format: body.format), lease: lease, model: model,
+            stream: body.stream ?? true, keepAlive: keepAlive(body.keepAlive), started: started, frame: frame)
+    }
+
+    /// `POST /api/chat`.
+    func chat(_ request: Request) async throws -> Response {
+        let started = ContinuousClock.now
+        let body = try await decodeBody(ChatRequest.self, from: request)
+        let model = try storedModel(body.model)
+        try requireCompletion(model, body.model)
+        let frame: FrameMaker = { text, done, reason, statistics in
+            ChatResponse(
+                model: body.model, createdAt: Timestamp.rfc3339(Date()),
+                message: Message(role: "assistant", content: text), done: done, doneReason: reason,
+                statistics: statistics)
+        }
+        guard var messages = body.messages, !messages.isEmpty else {
+            return try await loadOnly(model, options: body.options, keepAlive: body.keepAlive, started: started, frame: frame)
+        }
+        for (index, message) in messages.enumerated() where !["system", "user", "assistant", "tool"].contains(message.role) {
+            throw WorkerError.badRequest("messages[\(index)].role must be system, user, assistant or tool")
+        }
+        if let system = model.system, messages.first?.role != "system" {
+            messages.insert(Message(role: "system", content: system), at: 0)
+        }
+        let options = effectiveOptions(body.options, model: model)
+        let lease = try await acquire(model, options: options)
+        let prompt: String
+        do {
+            prompt = try await lease.engine.applyChatTemplate(messages)
+        } catch {
+            await scheduler.release(lease, keepAlive: keepAlive(body.keepAlive))
+            throw error
+        }
+        return try await runCompletion(
+            CompletionRequest(prompt: prompt, options: options, format: body.format), lease: lease, model: model,
+            stream: body.stream ?? true, keepAlive: keepAlive(body.keepAlive), started: started, frame: frame)
+    }
+
+    typealias FrameMaker = @Sendable (String, Bool, String?, GenerationStatistics?) -> any Encodable & Sendable
+
+    func requireCompletion(_ model: StoredModel, _ name: String) throws {
+        if isEmbeddingModel(model) { throw WorkerError.badRequest("\"\(name)\" does not support generate") }
+    }
+
+    /// Options from the request over the model's params layer.
+    func effectiveOptions(_ requested: ModelOptions?, model: StoredModel) -> ModelOptions {
+        var options = requested ?? ModelOptions()
+        for (key, value) in model.parameters {
+            switch (key, value) {
+            case ("temperature", .number(let number)) where options.temperature == nil: options.temperature = number
+            case ("top_p", .number(let number)) where options.topP == nil: options.topP = number
+            case ("top_k", .number(let number)) where options.topK == nil: options.topK = Int(number)
+            case ("repeat_penalty", .number(let number)) where options.repeatPenalty == nil: options.repeatPenalty = number
+            case ("num_ctx", .number(let number)) where options.numCtx == nil: options.numCtx = Int(number)
+            case ("stop", .strings(let stops)) where options.stop == nil: options.stop = stops
+            case ("stop", .string(let stop)) where options.stop == nil: options.stop = [stop]
+            default: break
+            }
+        }
+        return options
+    }
+
+    func acquire(_ model: StoredModel, options: ModelOptions?) async throws -> EngineScheduler.Lease {
+        let embedding = isEmbeddingModel(model)
+        var contextLength = options?.numCtx ?? configuration.contextLength
+        if embedding, let trained = modelHeader(model)?.contextLength { contextLength = min(contextLength, trained) }
+        guard contextLength >= 16 else { throw WorkerError.badRequest("num_ctx must be at least 16") }
+        let handle = ModelHandle(path: model.modelPath, displayName: model.name.displayName, isEmbedding: embedding)
+        do {
+            let lease = try await scheduler.acquire(handle, contextLength: contextLength)
+            if lease.loadDuration > .zero { metrics.recordLoad(lease.loadDuration) }
+            return lease
+        } catch let error as EngineError {
+            throw WorkerError(error.isBackoff ? .serviceUnavailable : .internalServerError, error.description)
+        }
+    }
+
+    /// An empty prompt only loads the model (or unloads it with `keep_alive: 0`), as in Ollama.
+    private func loadOnly(
+        _ model: StoredModel, options: ModelOptions?, keepAlive requested: KeepAlive?, started: ContinuousClock.Instant,
+        frame: FrameMaker
+    ) async throws -> Response {
+        let keepAlive = keepAlive(requested)
+        if keepAlive == .zero {
+            await scheduler.unload(modelPath: model.modelPath)
+            return try jsonResponse(AnyEncodable(frame("", true, "unload", nil)))
+        }
+        let lease = try await acquire(model, options: options)
+        await scheduler.release(lease, keepAlive: keepAlive)
+        return try jsonResponse(AnyEncodable(frame("", true, "load", nil)))
+    }
+
+    /// Starts the completion before answering, so that an engine failure is still a status code;
+    /// after the first byte an error is one final `{"error": ...}` line (STYLE.md §5).
+    private func runCompletion(
+        _ completion: CompletionRequest, lease: EngineScheduler.Lease, model: StoredModel, stream: Bool,
+        keepAlive: Duration?, started: ContinuousClock.Instant, frame: @escaping FrameMaker
+    ) async throws -> Response {
+        let events: AsyncThrowingStream<CompletionEvent, any Error>
+        do {
+            events = try await lease.engine.complete(completion)
+        } catch {
+            await scheduler.release(lease, keepAlive: keepAlive)
+            throw WorkerError(.internalServerError, "\(error)")
+        }
+        let scheduler = self.scheduler
+        let metrics = self.metrics
+        let modelName = model.name.displayName
+        let statistics: @Sendable (CompletionSummary) -> GenerationStatistics = { summary in
+            GenerationStatistics(
+                totalDuration: (ContinuousClock.now - started).nanoseconds, loadDuration: lease.loadDuration.nanoseconds,
+                promptEvalCount: summary.promptTokens, promptEvalDuration: summary.promptDuration.nanoseconds,
+                evalCount: summary.generatedTokens, evalDuration: summary.generationDuration.nanoseconds)
+        }
+        guard stream else {
+            defer { Task { await scheduler.release(lease, keepAlive: keepAlive) } }
+            var text = ""
+            for try await event in events {
+                switch event {
+                case .token(let piece): text += piece
+                case .done(let summary):
+                    metrics.recordTokens(summary.generatedTokens, model: modelName)
+                    return try jsonResponse(AnyEncodable(frame(text, true, summary.reason, statistics(summary))))
+                }
+            }
+            throw WorkerError(.internalServerError, "generation ended without a result")
+        }
+        return ndjsonResponse { writer in
+            defer { Task { await scheduler.release(lease, keepAlive: keepAlive) } }
+            do {
+                for try await event in events {
+                    switch event {
+                    case .token(let piece):
+                        try await writer.write(ndjsonLine(AnyEncodable(frame(piece, false, nil, nil))))
+                    case .done(let summary):
+                        metrics.recordTokens(summary.generatedTokens, model: modelName)
+                        try await writer.write(ndjsonLine(AnyEncodable(frame("", true, summary.reason, statistics(summary)))))
+                    }
+                }
+            } catch let error as EngineError {
+                try await writer.write(ndjsonLine(ErrorResponse(error: error.description)))
+            } catch is CancellationError {
+                return
+            } catch {
+                // The client went away (write failed) or the engine's connection broke: try to say so.
+                try? await writer.write(ndjsonLine(ErrorResponse(error: "generation failed: \(error)")))
+            }
+        }
+    }
+}
+
+/// Type-erases an encodable frame for the encoder.
+struct AnyEncodable: Encodable, Sendable {
+    let value: any Encodable & Sendable
+
+    init(_ value: any Encodable & Sendable) {
+        self.value = value
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try value.encode(to: encoder)
+    }
+}
+
+extension Duration {
+    /// Whole nanoseconds, as Ollama's statistics count them.
+    var nanoseconds: Int64 {
+        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+    }
+}

