@@ -34,6 +34,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "ChildProcess",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "ModelStore",
             dependencies: [
                 "GGUF",
@@ -44,7 +48,8 @@ let package = Package(
         .target(
             name: "Provisioning",
             dependencies: [
-                "ModelStore"
+                "ChildProcess",
+                "ModelStore",
             ],
             swiftSettings: swiftSettings
         ),
@@ -55,6 +60,7 @@ let package = Package(
                 "OllamaAPI",
                 "ModelStore",
                 "GGUF",
+                "ChildProcess",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -79,6 +85,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Unit tests: fast, with fakes behind the protocol seams.
+        .target(
+            name: "TestSupport",
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "OllamaAPITests",
             dependencies: ["OllamaAPI"],
@@ -86,14 +97,16 @@ let package = Package(
         ),
         .testTarget(
             name: "ModelStoreTests",
-            dependencies: ["ModelStore", "GGUF"],
+            dependencies: ["ModelStore", "GGUF", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CakapWorkerTests",
             dependencies: [
                 "CakapWorker",
+                "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -14,7 +14,9 @@ struct Config: AsyncParsableCommand {
         let configuration = try WorkerConfiguration.fromEnvironment(
             ProcessInfo.processInfo.environment, modelsRoot: paths.models, enginePath: paths.llamaServer)
         for setting in configuration.settings {
-            print(setting.variable.padding(toLength: 26, withPad: " ", startingAt: 0) + setting.value.padding(toLength: 40, withPad: " ", startingAt: 0) + "  " + setting.description)
+            print(
+                setting.variable.padding(toLength: 26, withPad: " ", startingAt: 0)
+                    + setting.value.padding(toLength: 40, withPad: " ", startingAt: 0) + "  " + setting.description)
         }
     }
 }

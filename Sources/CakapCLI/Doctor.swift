@@ -29,7 +29,8 @@ struct Doctor: AsyncParsableCommand {
                 let megabytes = String(format: "%.1f MB", Double(stored.size) / 1e6)
                 report(
                     FileManager.default.fileExists(atPath: stored.modelPath), model.name,
-                    "\(stored.config?.modelFamily ?? "?") \(stored.config?.fileType ?? "?") \(megabytes) \(stored.modelPath)")
+                    "\(stored.config?.modelFamily ?? "?") \(stored.config?.fileType ?? "?") \(megabytes) \(stored.modelPath)"
+                )
             } else {
                 report(false, model.name, "not in \(paths.models)")
             }

@@ -16,7 +16,9 @@ struct Models: AsyncParsableCommand {
             let store = ModelStore(root: pathOptions.paths.models)
             for model in store.list() {
                 let size = String(format: "%8.1f MB", Double(model.size) / 1e6)
-                print("\(model.name.displayName.padding(toLength: 32, withPad: " ", startingAt: 0)) \(size)  \(model.digest.prefix(12))  \(model.modelPath)")
+                print(
+                    "\(model.name.displayName.padding(toLength: 32, withPad: " ", startingAt: 0)) \(size)  \(model.digest.prefix(12))  \(model.modelPath)"
+                )
             }
         }
     }

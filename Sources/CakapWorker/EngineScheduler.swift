@@ -142,7 +142,9 @@ public actor EngineScheduler: Service {
         let launcher = self.launcher
         let task = Task { try await launcher.launch(specification) }
         nextSlotID += 1
-        let slot = Slot(id: nextSlotID, key: key, displayName: model.displayName, state: .starting(task), specification: specification)
+        let slot = Slot(
+            id: nextSlotID, key: key, displayName: model.displayName, state: .starting(task),
+            specification: specification)
         slots[key] = slot
         return slot
     }
@@ -188,7 +190,9 @@ public actor EngineScheduler: Service {
         guard slots[slot.key] === slot else { return }
         slots[slot.key] = nil
         if !slot.stopRequested {
-            logger.warning("llama-server exited unexpectedly", metadata: ["model": "\(slot.displayName)", "engine": "\(engine.identity)"])
+            logger.warning(
+                "llama-server exited unexpectedly",
+                metadata: ["model": "\(slot.displayName)", "engine": "\(engine.identity)"])
             recordFailure(slot.key, reason: "exited unexpectedly")
         }
         // Requests already running on it fail on their own (their stream breaks); queued ones retry.

@@ -6,7 +6,8 @@ import OllamaAPI
 func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
     var headers = HTTPFields()
     headers[.contentType] = "application/json; charset=utf-8"
-    return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder().encode(value))))
+    return Response(
+        status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder().encode(value))))
 }
 
 /// One NDJSON line.
@@ -20,10 +21,12 @@ func ndjsonLine(_ value: some Encodable) -> ByteBuffer {
 func ndjsonResponse(_ produce: @escaping @Sendable (inout any ResponseBodyWriter) async throws -> Void) -> Response {
     var headers = HTTPFields()
     headers[.contentType] = "application/x-ndjson"
-    return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-        try await produce(&writer)
-        try await writer.finish(nil)
-    })
+    return Response(
+        status: .ok, headers: headers,
+        body: ResponseBody { writer in
+            try await produce(&writer)
+            try await writer.finish(nil)
+        })
 }
 
 extension Worker {

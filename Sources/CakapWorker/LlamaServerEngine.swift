@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import ChildProcess
 import Foundation
 import NIOCore
 import NIOFoundationCompat
@@ -10,30 +11,29 @@ import OllamaAPI
 /// parser serves `/api/generate` and `/api/chat`; chat prompts are built by `/apply-template` with
 /// the template inside the GGUF file.
 final class LlamaServerEngine: RunningEngine, @unchecked Sendable {
-    let process: Process
-    let exit: ProcessExit
+    let process: ChildProcess
     let baseURL: String
     let logPath: String
     let httpClient: HTTPClient
 
-    init(process: Process, exit: ProcessExit, baseURL: String, logPath: String, httpClient: HTTPClient) {
+    init(process: ChildProcess, baseURL: String, logPath: String, httpClient: HTTPClient) {
         self.process = process
-        self.exit = exit
         self.baseURL = baseURL
         self.logPath = logPath
         self.httpClient = httpClient
     }
 
-    var identity: String { "pid \(process.processIdentifier)" }
+    var identity: String { "pid \(process.pid)" }
 
     func waitUntilReady(timeout: Duration) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if let status = exit.exitStatus {
+            if let status = process.exitStatus {
                 throw EngineError.failedToStart("exited with status \(status): \(logTail())")
             }
             var request = HTTPClientRequest(url: baseURL + "/health")
             request.method = .GET
+            request.headers.add(name: "Connection", value: "close")
             if let response = try? await httpClient.execute(request, timeout: .seconds(2)), response.status == .ok {
                 return
             }
@@ -43,29 +43,11 @@ final class LlamaServerEngine: RunningEngine, @unchecked Sendable {
     }
 
     func stop(gracePeriod: Duration) async {
-        guard exit.exitStatus == nil else { return }
-        process.terminate()
-        let exited = await withTaskGroup(of: Bool.self) { group in
-            group.addTask { [exit] in
-                await exit.wait()
-                return true
-            }
-            group.addTask {
-                try? await Task.sleep(for: gracePeriod)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
-        if !exited {
-            kill(process.processIdentifier, SIGKILL)
-            await exit.wait()
-        }
+        await process.stop(gracePeriod: gracePeriod)
     }
 
     func waitForExit() async {
-        await exit.wait()
+        await process.wait()
     }
 
     func logTail() -> String {
@@ -97,6 +79,9 @@ final class LlamaServerEngine: RunningEngine, @unchecked Sendable {
         var httpRequest = HTTPClientRequest(url: baseURL + "/completion")
         httpRequest.method = .POST
         httpRequest.headers.add(name: "Content-Type", value: "application/json")
+        // A fresh loopback connection per request: a pooled one may have been closed by
+        // llama-server just as we reuse it (seen as `remoteConnectionClosed` under concurrency).
+        httpRequest.headers.add(name: "Connection", value: "close")
         httpRequest.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(Self.completionBody(request))))
         let response = try await httpClient.execute(httpRequest, timeout: .hours(24))
         guard response.status == .ok else {
@@ -110,7 +95,8 @@ final class LlamaServerEngine: RunningEngine, @unchecked Sendable {
                     var finished = false
                     for try await buffer in response.body {
                         for event in parser.feed(buffer) {
-                            guard let chunk = try? JSONDecoder().decode(CompletionChunk.self, from: Data(event.utf8)) else {
+                            guard let chunk = try? JSONDecoder().decode(CompletionChunk.self, from: Data(event.utf8))
+                            else {
                                 continue
                             }
                             if let error = chunk.error {
@@ -139,11 +125,13 @@ final class LlamaServerEngine: RunningEngine, @unchecked Sendable {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Connection", value: "close")
         request.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(body)))
         let response = try await httpClient.execute(request, timeout: .minutes(10))
         let bytes = try await response.body.collect(upTo: 256 << 20)
         guard response.status == .ok else {
-            throw EngineError.failed("llama-server answered \(response.status.code): \(Self.errorMessage(String(buffer: bytes)))")
+            throw EngineError.failed(
+                "llama-server answered \(response.status.code): \(Self.errorMessage(String(buffer: bytes)))")
         }
         return try JSONDecoder().decode(Response.self, from: Data(buffer: bytes))
     }

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import ChildProcess
 import Foundation
 import Logging
 import NIOCore
@@ -11,7 +12,8 @@ public struct LlamaServerLauncher: EngineLauncher {
     let httpClient: HTTPClient
     let logger: Logger
 
-    public init(enginePath: String, logDirectory: String, loadTimeout: Duration, httpClient: HTTPClient, logger: Logger) {
+    public init(enginePath: String, logDirectory: String, loadTimeout: Duration, httpClient: HTTPClient, logger: Logger)
+    {
         self.enginePath = enginePath
         self.logDirectory = logDirectory
         self.loadTimeout = loadTimeout
@@ -39,26 +41,17 @@ public struct LlamaServerLauncher: EngineLauncher {
         let safeName = specification.displayName.map { $0.isLetter || $0.isNumber ? $0 : "-" }
         let logPath = "\(logDirectory)/llama-server-\(String(safeName))-\(port).log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let logHandle = FileHandle(forWritingAtPath: logPath)
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: enginePath)
-        process.arguments = arguments
-        process.standardOutput = logHandle
-        process.standardError = logHandle
-        process.standardInput = FileHandle.nullDevice
-        let exit = ProcessExit()
-        process.terminationHandler = { process in exit.markExited(status: process.terminationStatus) }
+        let process: ChildProcess
         do {
-            try process.run()
+            process = try ChildProcess(executable: enginePath, arguments: arguments, outputPath: logPath)
         } catch {
-            throw EngineError.failedToStart("cannot run \(enginePath): \(error.localizedDescription)")
+            throw EngineError.failedToStart("\(error)")
         }
-        try? logHandle?.close()
         let engine = LlamaServerEngine(
-            process: process, exit: exit, baseURL: "http://127.0.0.1:\(port)", logPath: logPath, httpClient: httpClient)
+            process: process, baseURL: "http://127.0.0.1:\(port)", logPath: logPath, httpClient: httpClient)
         logger.info(
-            "starting llama-server", metadata: ["model": "\(specification.displayName)", "pid": "\(process.processIdentifier)", "port": "\(port)"])
+            "starting llama-server",
+            metadata: ["model": "\(specification.displayName)", "pid": "\(process.pid)", "port": "\(port)"])
         do {
             try await engine.waitUntilReady(timeout: loadTimeout)
         } catch {
@@ -87,35 +80,6 @@ enum FreePort {
         }
         guard bound else { throw EngineError.failedToStart("cannot find a free port") }
         return Int(UInt16(bigEndian: address.sin_port))
-    }
-}
-
-/// Remembers that a process exited and wakes whoever waits for it.
-final class ProcessExit: @unchecked Sendable {
-    private let lock = NSLock()
-    private var status: Int32?
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-
-    func markExited(status: Int32) {
-        let toResume = lock.withLock {
-            self.status = status
-            defer { waiters = [] }
-            return waiters
-        }
-        toResume.forEach { $0.resume() }
-    }
-
-    var exitStatus: Int32? { lock.withLock { status } }
-
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let done = lock.withLock {
-                if status != nil { return true }
-                waiters.append(continuation)
-                return false
-            }
-            if done { continuation.resume() }
-        }
     }
 }
 

@@ -29,7 +29,8 @@ public struct RegistryClient: Sendable {
 
     /// The manifest's bytes (kept as sent, so its digest matches the registry's) and its parsed form.
     func manifest(for name: ModelName, insecure: Bool) async throws -> (Data, Manifest) {
-        let url = try baseURL(for: name, insecure: insecure) + "/v2/\(name.namespace)/\(name.model)/manifests/\(name.tag)"
+        let url =
+            try baseURL(for: name, insecure: insecure) + "/v2/\(name.namespace)/\(name.model)/manifests/\(name.tag)"
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "Accept", value: Manifest.mediaType)
         let response: HTTPClientResponse

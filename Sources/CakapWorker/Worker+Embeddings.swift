@@ -10,10 +10,12 @@ extension Worker {
         let body = try await decodeBody(EmbedRequest.self, from: request)
         let model = try storedModel(body.model)
         let texts = body.input?.texts ?? []
-        let (result, loadDuration) = try await embedTexts(texts, model: model, name: body.model, normalize: true, body.options, body.keepAlive)
+        let (result, loadDuration) = try await embedTexts(
+            texts, model: model, name: body.model, normalize: true, body.options, body.keepAlive)
         return try jsonResponse(
             EmbedResponse(
-                model: body.model, embeddings: result.vectors, totalDuration: (ContinuousClock.now - started).nanoseconds,
+                model: body.model, embeddings: result.vectors,
+                totalDuration: (ContinuousClock.now - started).nanoseconds,
                 loadDuration: loadDuration.nanoseconds, promptEvalCount: result.promptTokens))
     }
 
@@ -22,7 +24,8 @@ extension Worker {
         let body = try await decodeBody(EmbeddingsRequest.self, from: request)
         let model = try storedModel(body.model)
         let texts = (body.prompt ?? "").isEmpty ? [] : [body.prompt ?? ""]
-        let (result, _) = try await embedTexts(texts, model: model, name: body.model, normalize: false, body.options, body.keepAlive)
+        let (result, _) = try await embedTexts(
+            texts, model: model, name: body.model, normalize: false, body.options, body.keepAlive)
         return try jsonResponse(EmbeddingResponse(embedding: result.vectors.first ?? []))
     }
 
@@ -37,7 +40,10 @@ extension Worker {
         if texts.contains(where: \.isEmpty) { throw WorkerError.badRequest("input must not contain empty strings") }
         let lease = try await acquire(model, options: options)
         do {
-            let result = texts.isEmpty ? EmbeddingResult(vectors: [], promptTokens: 0) : try await lease.engine.embed(texts, normalize: normalize)
+            let result =
+                texts.isEmpty
+                ? EmbeddingResult(vectors: [], promptTokens: 0)
+                : try await lease.engine.embed(texts, normalize: normalize)
             await scheduler.release(lease, keepAlive: self.keepAlive(keepAlive))
             return (result, lease.loadDuration)
         } catch let error as EngineError {

@@ -16,7 +16,8 @@ extension Worker {
                 doneReason: reason, statistics: statistics)
         }
         guard let prompt = body.prompt, !prompt.isEmpty else {
-            return try await loadOnly(model, options: body.options, keepAlive: body.keepAlive, started: started, frame: frame)
+            return try await loadOnly(
+                model, options: body.options, keepAlive: body.keepAlive, started: started, frame: frame)
         }
         let templated: String
         let options = effectiveOptions(body.options, model: model)
@@ -26,7 +27,9 @@ extension Worker {
                 templated = prompt
             } else {
                 var messages: [Message] = []
-                if let system = body.system ?? model.system { messages.append(Message(role: "system", content: system)) }
+                if let system = body.system ?? model.system {
+                    messages.append(Message(role: "system", content: system))
+                }
                 messages.append(Message(role: "user", content: prompt))
                 templated = try await lease.engine.applyChatTemplate(messages)
             }
@@ -52,9 +55,11 @@ extension Worker {
                 statistics: statistics)
         }
         guard var messages = body.messages, !messages.isEmpty else {
-            return try await loadOnly(model, options: body.options, keepAlive: body.keepAlive, started: started, frame: frame)
+            return try await loadOnly(
+                model, options: body.options, keepAlive: body.keepAlive, started: started, frame: frame)
         }
-        for (index, message) in messages.enumerated() where !["system", "user", "assistant", "tool"].contains(message.role) {
+        for (index, message) in messages.enumerated()
+        where !["system", "user", "assistant", "tool"].contains(message.role) {
             throw WorkerError.badRequest("messages[\(index)].role must be system, user, assistant or tool")
         }
         if let system = model.system, messages.first?.role != "system" {
@@ -88,7 +93,8 @@ extension Worker {
             case ("temperature", .number(let number)) where options.temperature == nil: options.temperature = number
             case ("top_p", .number(let number)) where options.topP == nil: options.topP = number
             case ("top_k", .number(let number)) where options.topK == nil: options.topK = Int(number)
-            case ("repeat_penalty", .number(let number)) where options.repeatPenalty == nil: options.repeatPenalty = number
+            case ("repeat_penalty", .number(let number)) where options.repeatPenalty == nil:
+                options.repeatPenalty = number
             case ("num_ctx", .number(let number)) where options.numCtx == nil: options.numCtx = Int(number)
             case ("stop", .strings(let stops)) where options.stop == nil: options.stop = stops
             case ("stop", .string(let stop)) where options.stop == nil: options.stop = [stop]
@@ -146,7 +152,8 @@ extension Worker {
         let modelName = model.name.displayName
         let statistics: @Sendable (CompletionSummary) -> GenerationStatistics = { summary in
             GenerationStatistics(
-                totalDuration: (ContinuousClock.now - started).nanoseconds, loadDuration: lease.loadDuration.nanoseconds,
+                totalDuration: (ContinuousClock.now - started).nanoseconds,
+                loadDuration: lease.loadDuration.nanoseconds,
                 promptEvalCount: summary.promptTokens, promptEvalDuration: summary.promptDuration.nanoseconds,
                 evalCount: summary.generatedTokens, evalDuration: summary.generationDuration.nanoseconds)
         }
@@ -172,7 +179,8 @@ extension Worker {
                         try await writer.write(ndjsonLine(AnyEncodable(frame(piece, false, nil, nil))))
                     case .done(let summary):
                         metrics.recordTokens(summary.generatedTokens, model: modelName)
-                        try await writer.write(ndjsonLine(AnyEncodable(frame("", true, summary.reason, statistics(summary)))))
+                        try await writer.write(
+                            ndjsonLine(AnyEncodable(frame("", true, summary.reason, statistics(summary)))))
                     }
                 }
             } catch let error as EngineError {

@@ -12,8 +12,11 @@ extension Worker {
         if !store.isReadable { problems.append("model store \(store.root) is not readable") }
         let loaded = await scheduler.loaded()
         let body = ReadinessBody(
-            status: problems.isEmpty ? "ready" : "not ready", error: problems.isEmpty ? nil : problems.joined(separator: "; "),
-            loaded: loaded.map { .init(model: $0.displayName, activeRequests: $0.activeRequests, freeSlots: $0.freeSlots) },
+            status: problems.isEmpty ? "ready" : "not ready",
+            error: problems.isEmpty ? nil : problems.joined(separator: "; "),
+            loaded: loaded.map {
+                .init(model: $0.displayName, activeRequests: $0.activeRequests, freeSlots: $0.freeSlots)
+            },
             queueDepth: await scheduler.queueDepth, parallel: configuration.numParallel)
         return try jsonResponse(body, status: problems.isEmpty ? .ok : .serviceUnavailable)
     }

@@ -22,8 +22,10 @@ extension Worker {
             let stored = try? store.model(named: ModelName(parsing: engine.displayName))
             return RunningModel(
                 name: engine.displayName, size: stored?.size ?? 0, digest: stored?.digest ?? "",
-                details: stored.map(details(of:)) ?? ModelDetails(family: "", families: nil, parameterSize: "", quantizationLevel: ""),
-                expiresAt: Timestamp.rfc3339(engine.expiresAt == .distantFuture ? Date(timeIntervalSinceNow: 315_360_000) : engine.expiresAt),
+                details: stored.map(details(of:))
+                    ?? ModelDetails(family: "", families: nil, parameterSize: "", quantizationLevel: ""),
+                expiresAt: Timestamp.rfc3339(
+                    engine.expiresAt == .distantFuture ? Date(timeIntervalSinceNow: 315_360_000) : engine.expiresAt),
                 contextLength: engine.contextLength)
         }
         return try jsonResponse(ProcessResponse(models: models))

@@ -8,7 +8,9 @@ extension Worker {
     /// `BlobTransfer` (one downloader per blob across workers), then the manifest is written.
     func pull(_ request: Request) async throws -> Response {
         let body = try await decodeBody(PullRequest.self, from: request)
-        guard let text = body.model ?? body.name, !text.isEmpty else { throw WorkerError.badRequest("model is required") }
+        guard let text = body.model ?? body.name, !text.isEmpty else {
+            throw WorkerError.badRequest("model is required")
+        }
         let name: ModelName
         do {
             name = try ModelName(parsing: text)
@@ -55,19 +57,23 @@ extension Worker {
     ) async throws {
         let status = "pulling \(layer.digest.dropFirst("sha256:".count).prefix(12))"
         let report: @Sendable (Int64) async -> Void = { completed in
-            continuation.yield(ProgressResponse(status: status, digest: layer.digest, total: layer.size, completed: completed))
+            continuation.yield(
+                ProgressResponse(status: status, digest: layer.digest, total: layer.size, completed: completed))
         }
         let transfer = BlobTransfer(store: store, digest: layer.digest, size: layer.size)
         let registry = self.registry
         _ = try await transfer.ensurePresent(
             fetch: { path, offset in
-                try await registry.fetchBlob(layer.digest, of: name, insecure: insecure, into: path, from: offset, progress: report)
+                try await registry.fetchBlob(
+                    layer.digest, of: name, insecure: insecure, into: path, from: offset, progress: report)
             }, progress: report)
     }
 
     static func pullError(_ error: any Error) -> WorkerError {
         if let error = error as? WorkerError { return error }
-        if let error = error as? ModelStoreError { return WorkerError(.internalServerError, "pull: \(error.description)") }
+        if let error = error as? ModelStoreError {
+            return WorkerError(.internalServerError, "pull: \(error.description)")
+        }
         return WorkerError(.internalServerError, "pull failed: \(error)")
     }
 }

@@ -84,10 +84,15 @@ public struct WorkerConfiguration: Sendable {
             Setting(variable: "--port", value: String(port), description: "port to listen on (Ollama's 11434)"),
             Setting(variable: "CAKAP_MODELS / --models", value: modelsRoot, description: "model store (Ollama layout)"),
             Setting(variable: "(engine)", value: enginePath, description: "llama-server binary, from cakap setup"),
-            Setting(variable: "CAKAP_NUM_PARALLEL", value: String(numParallel), description: "parallel slots per model (-np)"),
+            Setting(
+                variable: "CAKAP_NUM_PARALLEL", value: String(numParallel),
+                description: "parallel slots per model (-np)"),
             Setting(variable: "CAKAP_MAX_QUEUE", value: String(maxQueue), description: "waiting requests before 503"),
-            Setting(variable: "CAKAP_KEEP_ALIVE", value: "\(keepAlive)", description: "default idle time before unload"),
-            Setting(variable: "CAKAP_CONTEXT_LENGTH", value: String(contextLength), description: "default num_ctx per request"),
+            Setting(
+                variable: "CAKAP_KEEP_ALIVE", value: "\(keepAlive)", description: "default idle time before unload"),
+            Setting(
+                variable: "CAKAP_CONTEXT_LENGTH", value: String(contextLength),
+                description: "default num_ctx per request"),
             Setting(variable: "CAKAP_NUM_THREADS", value: String(threads), description: "CPU threads per engine"),
             Setting(variable: "CAKAP_REGISTRY", value: registry, description: "registry for /api/pull"),
             Setting(variable: "CAKAP_LOAD_TIMEOUT", value: "\(loadTimeout)", description: "longest model load"),

@@ -4,7 +4,7 @@ import OllamaAPI
 
 /// An error the worker answers with: an HTTP status and Ollama's `{"error": "..."}` body.
 /// Anything else thrown in a handler becomes a 500 with a generic message (details go to the log).
-public struct WorkerError: Error, HTTPResponseError, CustomStringConvertible, Sendable {
+public struct WorkerError: Error, HTTPResponseError, CustomStringConvertible, Sendable, Equatable {
     public let status: HTTPResponse.Status
     /// The message sent to the client.
     public let message: String
@@ -21,7 +21,8 @@ public struct WorkerError: Error, HTTPResponseError, CustomStringConvertible, Se
     /// Ollama's 404 for a model that is not in the store.
     public static func modelNotFound(_ name: String) -> Self { .init(.notFound, "model '\(name)' not found") }
     /// Ollama's 503 when the queue is full.
-    public static let busy = WorkerError(.serviceUnavailable, "server busy, please try again.  maximum pending requests exceeded")
+    public static let busy = WorkerError(
+        .serviceUnavailable, "server busy, please try again.  maximum pending requests exceeded")
     /// 503 while draining for shutdown.
     public static let shuttingDown = WorkerError(.serviceUnavailable, "server is shutting down")
 

@@ -14,7 +14,10 @@ public final class WorkerMetrics: Sendable {
         queueDepth = registry.makeGauge(name: "cakap_worker_queue_depth", help: "Requests waiting for an engine slot")
         loadTime = registry.makeDurationHistogram(
             name: "cakap_worker_model_load_seconds",
-            buckets: [.milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30), .seconds(60)],
+            buckets: [
+                .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10),
+                .seconds(30), .seconds(60),
+            ],
             help: "Time to start an engine and load its model")
     }
 
@@ -50,7 +53,9 @@ public final class WorkerMetrics: Sendable {
 struct WorkerMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: WorkerMetrics
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         let route = context.endpointPath ?? "unmatched"
         do {
             let response = try await next(request, context)
@@ -71,7 +76,9 @@ struct WorkerMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
 struct WorkerErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as WorkerError {

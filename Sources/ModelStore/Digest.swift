@@ -1,5 +1,4 @@
 import Crypto
-
 import Foundation
 
 /// `sha256:<64 hex>` digests: validation and hashing of files.

@@ -1,6 +1,5 @@
-import GGUF
-
 import Foundation
+import GGUF
 
 extension ModelStore {
     /// Copies a local file into the store as a blob (skipped if the same content is there).

@@ -44,7 +44,8 @@ public struct StoredModel: Sendable {
         let paramsBytes = manifest.layer(ofType: Manifest.MediaType.params).flatMap {
             (try? store.blobPath(for: $0.digest)).flatMap { FileManager.default.contents(atPath: $0) }
         }
-        self.parameters = paramsBytes.flatMap { try? JSONDecoder().decode([String: ParameterValue].self, from: $0) } ?? [:]
+        self.parameters =
+            paramsBytes.flatMap { try? JSONDecoder().decode([String: ParameterValue].self, from: $0) } ?? [:]
         self.system = manifest.layer(ofType: Manifest.MediaType.system).flatMap {
             (try? store.blobPath(for: $0.digest)).flatMap { FileManager.default.contents(atPath: $0) }
         }.map { String(decoding: $0, as: UTF8.self) }

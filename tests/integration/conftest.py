@@ -282,6 +282,7 @@ class WorkerFactory:
         store = models if models is not None else self.new_store(REQUIRED_MODELS)
         environment = dict(os.environ)
         environment["CAKAP_REGISTRY"] = registry.url if registry else UNREACHABLE_REGISTRY
+        environment["CAKAP_LOG_DIR"] = str(self.directory / f"engine-logs-{len(self.workers)}")
         environment.update(env or {})
         log = self.directory / f"worker-{len(self.workers)}.log"
         worker = Worker(store, log, environment)

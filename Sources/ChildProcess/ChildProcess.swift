@@ -1,0 +1,139 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A child process started with `posix_spawn`, with every signal unblocked and at its default
+/// disposition.
+///
+/// Why not Foundation's `Process`: on Linux it spawns from whichever thread calls it, and the
+/// child inherits that thread's signal mask — Dispatch threads block almost every signal. A
+/// llama-server started that way ignores SIGTERM, and cmake (libuv) never sees SIGCHLD and hangs.
+public final class ChildProcess: @unchecked Sendable {
+    /// The child's process id.
+    public let pid: pid_t
+    private let lock = NSLock()
+    private var status: Int32?
+    private var waiters: [CheckedContinuation<Int32, Never>] = []
+
+    /// Starts `executable` with `arguments`; standard output and error go to `outputPath`
+    /// (appended; /dev/null when nil), standard input is /dev/null.
+    /// - Parameter environment: the whole environment of the child; nil inherits ours.
+    public init(
+        executable: String, arguments: [String], outputPath: String?, environment: [String: String]? = nil
+    ) throws {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+
+        let environment = environment ?? ProcessInfo.processInfo.environment
+        let executable = Self.resolve(executable, path: environment["PATH"] ?? "/usr/bin:/bin")
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var spawned = pid_t()
+        let result = posix_spawn(&spawned, executable, &actions, &attributes, argv, envp)
+        guard result == 0 else {
+            throw ChildProcessError(description: "cannot start \(executable): \(String(cString: strerror(result)))")
+        }
+        let pid = spawned
+        self.pid = pid
+        // One thread per child blocks in waitpid: children are few and long-lived.
+        let thread = Thread { [self] in
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+            self.exited(with: status)
+        }
+        thread.start()
+    }
+
+    /// A bare command name looked up in the child's PATH (posix_spawnp would use ours).
+    static func resolve(_ executable: String, path: String) -> String {
+        guard !executable.contains("/") else { return executable }
+        for directory in path.split(separator: ":") {
+            let candidate = "\(directory)/\(executable)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return executable
+    }
+
+    private func exited(with rawStatus: Int32) {
+        // Exit code when it exited, 128 + signal when a signal ended it (as shells report).
+        let code = (rawStatus & 0x7f) == 0 ? (rawStatus >> 8) & 0xff : 128 + (rawStatus & 0x7f)
+        let toResume = lock.withLock {
+            status = code
+            defer { waiters = [] }
+            return waiters
+        }
+        toResume.forEach { $0.resume(returning: code) }
+    }
+
+    /// The exit status once the child has exited (128 + n when signal n ended it), else nil.
+    public var exitStatus: Int32? { lock.withLock { status } }
+
+    /// Waits for the child to exit and returns its status.
+    @discardableResult
+    public func wait() async -> Int32 {
+        await withCheckedContinuation { continuation in
+            let done: Int32? = lock.withLock {
+                if let status { return status }
+                waiters.append(continuation)
+                return nil
+            }
+            if let done { continuation.resume(returning: done) }
+        }
+    }
+
+    /// Blocks the calling thread until the child exits (for synchronous command-line steps).
+    @discardableResult
+    public func waitUntilExit() -> Int32 {
+        while true {
+            if let status = exitStatus { return status }
+            usleep(20_000)
+        }
+    }
+
+    /// Sends a signal (SIGTERM by default) if the child is still running.
+    public func signal(_ signal: Int32 = SIGTERM) {
+        if exitStatus == nil { kill(pid, signal) }
+    }
+
+    /// SIGTERM, then SIGKILL if it has not exited after `gracePeriod`.
+    public func stop(gracePeriod: Duration) async {
+        guard exitStatus == nil else { return }
+        signal(SIGTERM)
+        let deadline = ContinuousClock.now + gracePeriod
+        while exitStatus == nil, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        if exitStatus == nil {
+            signal(SIGKILL)
+            await wait()
+        }
+    }
+}
+
+/// A child process that could not be started.
+public struct ChildProcessError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+}
