@@ -7,7 +7,10 @@ import Provisioning
 struct Cakap: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Cakap: an English-learning assistant on a two-region LLM fleet.",
-        subcommands: [Setup.self, Doctor.self, Config.self, Models.self, WorkerCommand.self])
+        subcommands: [
+            Setup.self, Doctor.self, Config.self, Models.self, WorkerCommand.self, Balance.self, EdgeCommand.self,
+            Up.self, Users.self,
+        ])
 }
 
 /// Options every subcommand that touches the cache shares.

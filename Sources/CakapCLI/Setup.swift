@@ -14,7 +14,7 @@ struct Setup: AsyncParsableCommand {
 
     func run() async throws {
         let paths = pathOptions.paths
-        print("cakap setup: cache \(paths.home), models \(paths.models)")
+        say("cakap setup: cache \(paths.home), models \(paths.models)")
         let started = ContinuousClock.now
         do {
             try Provisioner(paths: paths, toolsDirectory: tools).setUpEverything()
@@ -22,7 +22,7 @@ struct Setup: AsyncParsableCommand {
             FileHandleOutput.standardError("setup failed: \(error.description)")
             throw ExitCode.failure
         }
-        print("cakap setup: done in \(ContinuousClock.now - started)")
+        say("cakap setup: done in \(ContinuousClock.now - started)")
     }
 }
 

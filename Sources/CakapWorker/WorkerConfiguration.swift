@@ -1,4 +1,5 @@
 import Foundation
+import OllamaAPI
 
 /// Every setting of `cakap worker`, read in one place (`fromEnvironment`), each with its
 /// environment variable, default and meaning, printable by `cakap config`.
@@ -15,8 +16,9 @@ public struct WorkerConfiguration: Sendable {
     public var numParallel: Int = 2
     /// Requests that may wait for a slot before the worker answers 503. `CAKAP_MAX_QUEUE`, default 512.
     public var maxQueue: Int = 512
-    /// Default keep-alive when a request gives none. `CAKAP_KEEP_ALIVE`, default 5m.
-    public var keepAlive: Duration = .seconds(300)
+    /// Default keep-alive when a request gives none; nil keeps models loaded forever.
+    /// `CAKAP_KEEP_ALIVE` (a duration, or -1 for forever), default 5m.
+    public var keepAlive: Duration? = .seconds(300)
     /// Default context window per request. `CAKAP_CONTEXT_LENGTH`, default 2048 (Ollama 0.6's).
     public var contextLength: Int = 2048
     /// CPU threads per engine (`-t`). `CAKAP_NUM_THREADS`, default: all cores.
@@ -69,7 +71,13 @@ public struct WorkerConfiguration: Sendable {
         configuration.contextLength = try integer("CAKAP_CONTEXT_LENGTH", 64...1_048_576) ?? configuration.contextLength
         configuration.threads = try integer("CAKAP_NUM_THREADS", 1...1024) ?? configuration.threads
         configuration.maxBodyBytes = try integer("CAKAP_MAX_BODY_BYTES", 1024...1 << 30) ?? configuration.maxBodyBytes
-        configuration.keepAlive = try duration("CAKAP_KEEP_ALIVE") ?? configuration.keepAlive
+        if let text = environment["CAKAP_KEEP_ALIVE"], !text.isEmpty {
+            guard let keepAlive = KeepAlive(parsing: text) else {
+                throw WorkerConfigurationError(
+                    description: "CAKAP_KEEP_ALIVE=\(text): expected a duration such as 5m, or -1 for forever")
+            }
+            configuration.keepAlive = keepAlive.duration
+        }
         configuration.loadTimeout = try duration("CAKAP_LOAD_TIMEOUT") ?? configuration.loadTimeout
         configuration.drainTimeout = try duration("CAKAP_DRAIN_TIMEOUT") ?? configuration.drainTimeout
         if let registry = environment["CAKAP_REGISTRY"], !registry.isEmpty { configuration.registry = registry }
@@ -89,7 +97,8 @@ public struct WorkerConfiguration: Sendable {
                 description: "parallel slots per model (-np)"),
             Setting(variable: "CAKAP_MAX_QUEUE", value: String(maxQueue), description: "waiting requests before 503"),
             Setting(
-                variable: "CAKAP_KEEP_ALIVE", value: "\(keepAlive)", description: "default idle time before unload"),
+                variable: "CAKAP_KEEP_ALIVE", value: keepAlive.map { "\($0)" } ?? "forever",
+                description: "default idle time before unload"),
             Setting(
                 variable: "CAKAP_CONTEXT_LENGTH", value: String(contextLength),
                 description: "default num_ctx per request"),

@@ -11,26 +11,28 @@ public final class WorkerMetrics: Sendable {
     let loadTime: DurationHistogram
 
     public init() {
-        queueDepth = registry.makeGauge(name: "cakap_worker_queue_depth", help: "Requests waiting for an engine slot")
+        queueDepth = registry.makeGauge(
+            descriptor: PrometheusCollectorRegistry.descriptor(
+                "cakap_worker_queue_depth", "Requests waiting for an engine slot"))
         loadTime = registry.makeDurationHistogram(
-            name: "cakap_worker_model_load_seconds",
+            descriptor: PrometheusCollectorRegistry.descriptor(
+                "cakap_worker_model_load_seconds", "Time to start an engine and load its model"),
             buckets: [
                 .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10),
                 .seconds(30), .seconds(60),
-            ],
-            help: "Time to start an engine and load its model")
+            ])
     }
 
     func recordRequest(route: String, status: Int) {
-        registry.makeCounter(
-            name: "cakap_worker_requests_total", labels: [("route", route), ("status", String(status))],
+        registry.counter(
+            "cakap_worker_requests_total", labels: [("route", route), ("status", String(status))],
             help: "HTTP requests by route and status"
         ).increment()
     }
 
     func recordTokens(_ count: Int, model: String) {
-        registry.makeCounter(
-            name: "cakap_worker_tokens_generated_total", labels: [("model", model)], help: "Tokens generated"
+        registry.counter(
+            "cakap_worker_tokens_generated_total", labels: [("model", model)], help: "Tokens generated"
         ).increment(by: Int64(count))
     }
 
@@ -91,5 +93,23 @@ struct WorkerErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             logger.error("\(request.method) \(request.uri.path) failed: \(error)")
             throw WorkerError(.internalServerError, "internal error")
         }
+    }
+}
+
+extension PrometheusCollectorRegistry {
+    /// A counter named `prefix_unit` (the registry wants the unit as a separate part).
+    func counter(_ name: String, labels: [(String, String)], help: String) -> Counter {
+        makeCounter(descriptor: Self.descriptor(name, help), labels: labels)
+    }
+
+    /// A gauge named `prefix_unit`.
+    func gauge(_ name: String, labels: [(String, String)], help: String) -> Gauge {
+        makeGauge(descriptor: Self.descriptor(name, help), labels: labels)
+    }
+
+    static func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
+        let split = name.lastIndex(of: "_") ?? name.endIndex
+        return MetricNameDescriptor(
+            metricName: String(name[..<split]), unitName: String(name[split...].dropFirst()), helpText: help)
     }
 }

@@ -23,7 +23,8 @@ public final class ChildProcess: @unchecked Sendable {
     /// (appended; /dev/null when nil), standard input is /dev/null.
     /// - Parameter environment: the whole environment of the child; nil inherits ours.
     public init(
-        executable: String, arguments: [String], outputPath: String?, environment: [String: String]? = nil
+        executable: String, arguments: [String], outputPath: String?, environment: [String: String]? = nil,
+        newProcessGroup: Bool = false
     ) throws {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -34,7 +35,14 @@ public final class ChildProcess: @unchecked Sendable {
         var allSignals = sigset_t()
         sigfillset(&allSignals)
         posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
+        if newProcessGroup {
+            // The child leads a new group that its own children join, so the whole tree can be
+            // signalled at once (`signalGroup`) and none is orphaned.
+            flags |= POSIX_SPAWN_SETPGROUP
+            posix_spawnattr_setpgroup(&attributes, 0)
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -116,6 +124,11 @@ public final class ChildProcess: @unchecked Sendable {
     /// Sends a signal (SIGTERM by default) if the child is still running.
     public func signal(_ signal: Int32 = SIGTERM) {
         if exitStatus == nil { kill(pid, signal) }
+    }
+
+    /// Sends a signal to the child's whole process group (only for `newProcessGroup` children).
+    public func signalGroup(_ signal: Int32) {
+        kill(-pid, signal)
     }
 
     /// SIGTERM, then SIGKILL if it has not exited after `gracePeriod`.

@@ -5,7 +5,11 @@ public final class SetupReporter: Sendable {
     let write: @Sendable (String) -> Void
 
     /// - Parameter write: where lines go; standard output by default.
-    public init(write: @escaping @Sendable (String) -> Void = { print($0) }) {
+    public init(
+        write: @escaping @Sendable (String) -> Void = {
+            print($0); fflush(nil)
+        }
+    ) {
         self.write = write
     }
 

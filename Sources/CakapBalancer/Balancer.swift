@@ -1,0 +1,206 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Prometheus
+import ServiceLifecycle
+import Topology
+
+/// The regional balancer: the topology's path rules (R-LLM-5), health-checked target pools,
+/// least-outstanding choice, one retry before the first response byte, streaming pass-through.
+public struct Balancer: Sendable {
+    let configuration: BalancerConfiguration
+    let pools: [String: TargetPool]
+    let forwarder: HTTPForwarder
+    let metrics = PrometheusCollectorRegistry()
+    let logger: Logger
+
+    /// Header set on 503s caused by an empty pool, so the edge can fail over to the other region.
+    public static let noHealthyTargetHeader = "x-cakap-no-healthy-target"
+
+    public init(configuration: BalancerConfiguration, httpClient: HTTPClient, logger: Logger) {
+        self.configuration = configuration
+        self.pools = Dictionary(
+            uniqueKeysWithValues: configuration.pools.map { name, targets in
+                (
+                    name,
+                    TargetPool(
+                        name: name, targets: targets, healthyThreshold: configuration.healthyThreshold,
+                        unhealthyThreshold: configuration.unhealthyThreshold,
+                        maxInFlightPerTarget: configuration.maxInFlightPerTarget, startHealthy: true)
+                )
+            })
+        self.forwarder = HTTPForwarder(httpClient: httpClient)
+        self.logger = logger
+    }
+
+    /// Every service of a balancer: the listener, the admin listener and the health checker.
+    public func services(httpClient: HTTPClient) -> [any Service] {
+        let listener = Application(
+            responder: CallbackResponder<ProxyRequestContext> { request, context in
+                try await self.respond(to: request, context: context)
+            },
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
+            logger: logger)
+        let admin = Application(
+            router: makeAdminRouter(),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.adminPort)),
+            logger: logger)
+        let checker = HealthChecker(
+            pools: Array(pools.values), path: configuration.topology.worker.readinessPath,
+            interval: configuration.healthInterval, timeout: configuration.healthTimeout, httpClient: httpClient,
+            logger: logger)
+        return [checker, admin, listener]
+    }
+
+    func respond(to request: Request, context: ProxyRequestContext) async throws -> Response {
+        switch configuration.topology.decision(forPath: request.uri.path) {
+        case .respond(let fixed):
+            return Self.fixedResponse(fixed)
+        case .forward(let poolName):
+            let response = await forward(request, context: context, poolName: poolName)
+            metrics.counter(
+                "cakap_balancer_requests_total",
+                labels: [("pool", poolName), ("status", String(response.status.code))],
+                help: "Requests by pool and status"
+            ).increment()
+            return response
+        }
+    }
+
+    private func forward(_ request: Request, context: ProxyRequestContext, poolName: String) async -> Response {
+        guard let pool = pools[poolName] else { return Self.noHealthyTarget(poolName) }
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: configuration.maxBodyBytes)
+        } catch {
+            return Self.error(.contentTooLarge, "request body is larger than \(configuration.maxBodyBytes) bytes")
+        }
+        let path = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+        var excluded: Set<TargetPool.Target> = []
+        for attempt in 0..<2 {
+            let target: TargetPool.Target
+            do {
+                target = try await pool.acquire(excluding: excluded)
+            } catch {
+                switch error {
+                case .noHealthyTarget:
+                    return attempt == 0
+                        ? Self.noHealthyTarget(poolName) : Self.error(.badGateway, "no other target to retry on")
+                case .allBusy:
+                    return Self.error(.serviceUnavailable, "every target of pool \(poolName) is at its in-flight limit")
+                }
+            }
+            do {
+                let upstream = try await forwarder.forward(
+                    method: request.method, path: path, headers: request.headers, body: body, to: target.url,
+                    clientAddress: context.remoteAddress?.ipAddress)
+                // A worker's 503 (busy) comes before any byte reached our client: retry once elsewhere.
+                if upstream.status == .serviceUnavailable && attempt == 0 {
+                    _ = try? await upstream.body.collect(upTo: 1 << 16)
+                    await pool.release(target)
+                    excluded.insert(target)
+                    countRetry(poolName, reason: "busy")
+                    continue
+                }
+                return upstream.streamingResponse { _ in await pool.release(target) }
+            } catch {
+                await pool.release(target)
+                await pool.eject(target)
+                excluded.insert(target)
+                logger.warning(
+                    "target failed", metadata: ["pool": "\(poolName)", "target": "\(target.url)", "error": "\(error)"])
+                countRetry(poolName, reason: "connection")
+            }
+        }
+        return Self.error(.badGateway, "pool \(poolName): no target could be reached")
+    }
+
+    private func countRetry(_ pool: String, reason: String) {
+        metrics.counter(
+            "cakap_balancer_retries_total", labels: [("pool", pool), ("reason", reason)],
+            help: "Requests retried on another target before any response byte"
+        ).increment()
+    }
+
+    // MARK: - Admin
+
+    func makeAdminRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/health") { _, _ in "ok" }
+        router.get("/targets") { _, _ in
+            var document: [String: [TargetPool.Status]] = [:]
+            for (name, pool) in pools { document[name] = await pool.statuses() }
+            return try Self.json(document)
+        }
+        router.get("/metrics") { _, _ in
+            for (name, pool) in pools {
+                metrics.gauge(
+                    "cakap_balancer_healthy_targets", labels: [("pool", name)], help: "Healthy targets by pool"
+                )
+                .set(Double(await pool.healthyCount))
+            }
+            var buffer: [UInt8] = []
+            metrics.emit(into: &buffer)
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
+        }
+        return router
+    }
+
+    // MARK: - Responses
+
+    static func fixedResponse(_ fixed: Topology.FixedResponse) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = fixed.contentType
+        return Response(
+            status: HTTPResponse.Status(code: fixed.status), headers: headers,
+            body: .init(byteBuffer: ByteBuffer(string: fixed.body)))
+    }
+
+    static func noHealthyTarget(_ pool: String) -> Response {
+        var response = error(.serviceUnavailable, "no healthy target in pool \(pool)")
+        response.headers[HTTPField.Name(noHealthyTargetHeader)!] = "true"
+        return response
+    }
+
+    /// `{"error": "..."}`, as the workers answer.
+    public static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        if status == .serviceUnavailable { headers[.retryAfter] = "1" }
+        let body = (try? JSONEncoder().encode(["error": message])) ?? Data()
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    static func json(_ value: some Encodable) throws -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return Response(
+            status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+}
+
+extension PrometheusCollectorRegistry {
+    /// A counter named `prefix_unit` (the registry wants the unit as a separate part).
+    func counter(_ name: String, labels: [(String, String)], help: String) -> Counter {
+        makeCounter(descriptor: Self.descriptor(name, help), labels: labels)
+    }
+
+    /// A gauge named `prefix_unit`.
+    func gauge(_ name: String, labels: [(String, String)], help: String) -> Gauge {
+        makeGauge(descriptor: Self.descriptor(name, help), labels: labels)
+    }
+
+    static func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
+        let split = name.lastIndex(of: "_") ?? name.endIndex
+        return MetricNameDescriptor(
+            metricName: String(name[..<split]), unitName: String(name[split...].dropFirst()), helpText: help)
+    }
+}

@@ -1,0 +1,130 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import NIOHTTP1
+
+/// Forwards one request to an upstream and hands back the upstream's head and streaming body.
+/// Shared by the balancer (to workers) and the edge (to balancers).
+public struct HTTPForwarder: Sendable {
+    let httpClient: HTTPClient
+
+    public init(httpClient: HTTPClient) {
+        self.httpClient = httpClient
+    }
+
+    /// Headers that describe one hop's connection, never forwarded (RFC 9110 §7.6.1), plus `Host`,
+    /// which the client sets for the next hop.
+    static let hopByHop: Set<String> = [
+        "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te",
+        "trailer", "transfer-encoding", "upgrade", "host", "content-length",
+    ]
+
+    /// What came back before any byte of the body.
+    public struct UpstreamResponse: Sendable {
+        public var status: HTTPResponse.Status
+        public var headers: HTTPFields
+        public var body: HTTPClientResponse.Body
+    }
+
+    /// Sends `method path` with `body` to `baseURL`.
+    /// - Parameters:
+    ///   - clientAddress: appended to `X-Forwarded-For`.
+    ///   - extraHeaders: set on the upstream request (replacing same-named ones).
+    ///   - timeout: for the whole exchange, body included (long for streamed generations).
+    /// - Throws: the client's error when the upstream cannot be reached or closes before its head.
+    public func forward(
+        method: HTTPRequest.Method, path: String, headers: HTTPFields, body: ByteBuffer, to baseURL: String,
+        clientAddress: String?, extraHeaders: [(String, String)] = [], timeout: TimeAmount = .hours(1)
+    ) async throws -> UpstreamResponse {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = HTTPMethod(rawValue: method.rawValue)
+        var forwardedFor: String?
+        for field in headers {
+            let name = field.name.canonicalName
+            if Self.hopByHop.contains(name) || Self.connectionTokens(headers).contains(name) { continue }
+            if name == "x-forwarded-for" {
+                forwardedFor = field.value
+                continue
+            }
+            if name == "x-forwarded-proto" { continue }
+            request.headers.add(name: field.name.rawName, value: field.value)
+        }
+        if let clientAddress {
+            request.headers.add(
+                name: "X-Forwarded-For", value: forwardedFor.map { "\($0), \(clientAddress)" } ?? clientAddress)
+        } else if let forwardedFor {
+            request.headers.add(name: "X-Forwarded-For", value: forwardedFor)
+        }
+        request.headers.add(name: "X-Forwarded-Proto", value: "http")
+        for (name, value) in extraHeaders { request.headers.replaceOrAdd(name: name, value: value) }
+        if body.readableBytes > 0 || method == .post || method == .put {
+            request.body = .bytes(body)
+        }
+        let response = try await httpClient.execute(request, timeout: timeout)
+        var responseHeaders = HTTPFields()
+        let dropped = Self.hopByHop.union(Self.connectionTokens(response.headers))
+        for header in response.headers where !dropped.contains(header.name.lowercased()) {
+            if let name = HTTPField.Name(header.name) {
+                responseHeaders.append(HTTPField(name: name, value: header.value))
+            }
+        }
+        return UpstreamResponse(
+            status: HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase),
+            headers: responseHeaders, body: response.body)
+    }
+
+    /// Header names listed in a `Connection` header are hop-by-hop too.
+    static func connectionTokens(_ headers: HTTPFields) -> Set<String> {
+        Set(
+            headers[values: .connection].flatMap { $0.split(separator: ",") }.map {
+                $0.trimmingCharacters(in: .whitespaces).lowercased()
+            })
+    }
+
+    static func connectionTokens(_ headers: HTTPHeaders) -> Set<String> {
+        Set(
+            headers["connection"].flatMap { $0.split(separator: ",") }.map {
+                $0.trimmingCharacters(in: .whitespaces).lowercased()
+            })
+    }
+}
+
+extension HTTPForwarder.UpstreamResponse {
+    /// Streams the upstream body to the client as it arrives (each write waits for the client:
+    /// backpressure end to end); `onFinish` runs when the body ends, fails or the client leaves.
+    /// Leaving drops the upstream body, which cancels the upstream request.
+    public func streamingResponse(
+        extraHeaders: HTTPFields = [:], onFinish: @escaping @Sendable (_ completed: Bool) async -> Void
+    ) -> Response {
+        var headers = self.headers
+        headers.append(contentsOf: extraHeaders)
+        let body = self.body
+        return Response(
+            status: status, headers: headers,
+            body: ResponseBody { writer in
+                var completed = false
+                do {
+                    for try await buffer in body { try await writer.write(buffer) }
+                    try await writer.finish(nil)
+                    completed = true
+                } catch {
+                    await onFinish(false)
+                    throw error
+                }
+                await onFinish(completed)
+            })
+    }
+}
+
+/// The client address of a request, for `X-Forwarded-For`.
+public struct ProxyRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
+}

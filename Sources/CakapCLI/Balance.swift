@@ -1,0 +1,54 @@
+import ArgumentParser
+import AsyncHTTPClient
+import CakapBalancer
+import Foundation
+import Logging
+import ServiceLifecycle
+import Topology
+
+/// `cakap lb`: one region's balancer (the local stand-in for its private ALB, R-LLM-5).
+struct Balance: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lb", abstract: "Run a regional balancer: path rules, health checks, retries, streaming.")
+
+    @Option(help: "Region name (for logs and metrics).") var region: String
+    @Option(help: "Listener port.") var port: Int
+    @Option(help: "Admin port (/metrics, /targets).") var adminPort: Int
+    @Option(help: "Address to listen on.") var host: String = "127.0.0.1"
+    @Option(help: "A pool: name=url[@zone],url[@zone]. Repeat per pool.") var pool: [String] = []
+    @Option(help: "Topology file (path rules).") var topology: String = Repository.root + "/config/topology.json"
+    @Option(help: "Seconds between health checks.") var healthInterval: Double = 1
+
+    func run() async throws {
+        bootstrapLogging()
+        let logger = Logger(label: "cakap.lb.\(region)")
+        var configuration = BalancerConfiguration(
+            region: region, port: port, adminPort: adminPort, topology: try Topology.load(fromFile: topology),
+            pools: [:])
+        configuration.host = host
+        configuration.healthInterval = .milliseconds(Int64(healthInterval * 1000))
+        for text in pool {
+            let (name, targets) = try BalancerConfiguration.parsePool(text)
+            configuration.pools[name] = targets
+        }
+        let httpClient = HTTPClient(
+            eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(2))))
+        let balancer = Balancer(configuration: configuration, httpClient: httpClient, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: balancer.services(httpClient: httpClient), gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+        try await httpClient.shutdown()
+    }
+}
+
+/// Logs to standard error at `CAKAP_LOG_LEVEL` (default info).
+func bootstrapLogging() {
+    let level = ProcessInfo.processInfo.environment["CAKAP_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = level
+        return handler
+    }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import AsyncHTTPClient
+import CakapEdge
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// `cakap edge`: the local API Gateway with the development identity provider.
+struct EdgeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "edge", abstract: "Run the edge: /{region}/… to balancers, authorizer, identity provider, web app."
+    )
+
+    @Option(help: "Listener port.") var port: Int = 8080
+    @Option(help: "Address to listen on.") var host: String = "127.0.0.1"
+    @Option(help: "A region: name=balancerURL. Repeat; the first is the default.") var region: [String] = []
+    @Option(help: "Identity data folder (users, signing key).") var data: String
+    @Option(help: "Development user pool id.") var poolId: String = "us-east-1_cakapdev"
+    @Option(help: "Development app client id.") var clientId: String = "cakapdevelopmentclient0001"
+    @Option(help: "Verify tokens of an external pool instead: its JWKS URL (needs --issuer).") var jwks: String?
+    @Option(help: "The external pool's issuer.") var issuer: String?
+    @Option(help: "Conversations service URL.") var conversations: String?
+    @Option(help: "Static web app folder.") var web: String?
+    @Option(help: "Allowed CORS origin. Repeat.") var corsOrigin: [String] = []
+    @Option(help: "Topology file (unused by the edge itself; accepted for symmetry).") var topology: String?
+
+    func run() async throws {
+        bootstrapLogging()
+        let logger = Logger(label: "cakap.edge")
+        let regions = try region.map { text -> EdgeConfiguration.RegionUpstream in
+            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw ValidationError("--region expects name=url, got '\(text)'") }
+            return .init(name: parts[0], balancerURL: parts[1])
+        }
+        let identity: EdgeConfiguration.IdentitySource
+        if let jwks {
+            guard let issuer else { throw ValidationError("--jwks needs --issuer") }
+            identity = .external(jwksURL: jwks, issuer: issuer, clientId: clientId)
+        } else {
+            identity = .development(dataDirectory: data, poolId: poolId, clientId: clientId)
+        }
+        var configuration = EdgeConfiguration(port: port, regions: regions, identity: identity)
+        configuration.host = host
+        configuration.conversationsURL = conversations
+        configuration.webDirectory = web
+        if !corsOrigin.isEmpty { configuration.corsOrigins = corsOrigin }
+        let httpClient = HTTPClient(
+            eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(2))))
+        let edge = try Edge(configuration: configuration, httpClient: httpClient, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [edge.application()], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        try await httpClient.shutdown()
+    }
+}

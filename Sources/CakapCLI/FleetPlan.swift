@@ -1,0 +1,73 @@
+import Foundation
+import Topology
+
+/// What `cakap up` starts: for each region a balancer and its pools' workers (zone a, and b as the
+/// backup unless `small`), then the edge — with every port decided up front.
+struct FleetPlan: Codable {
+    struct Worker: Codable {
+        var region: String
+        var pool: String
+        var zone: String
+        var port: Int
+        var url: String { "http://127.0.0.1:\(port)" }
+    }
+
+    struct Region: Codable {
+        var name: String
+        var balancerPort: Int
+        var adminPort: Int
+        var workers: [Worker]
+    }
+
+    var regions: [Region]
+    var edgePort: Int
+    var poolId: String
+    var clientId: String
+
+    /// Models each pool must have loaded before traffic.
+    static let warmModels: [String: [String]] = [
+        "chat": ["smollm2:135m"], "scoring": ["smollm2:135m"], "llm": ["all-minilm:latest", "smollm2:135m"],
+    ]
+
+    init(topology: Topology, small: Bool, basePort: Int, balancerBasePort: Int, adminBasePort: Int, edgePort: Int) {
+        var nextPort = basePort
+        regions = topology.regions.enumerated().map { index, region in
+            var workers: [Worker] = []
+            for pool in topology.pools {
+                for zone in pool.instancesPerAz.keys.sorted() where !small || zone == "a" {
+                    for _ in 0..<(small ? 1 : pool.instancesPerAz[zone] ?? 0) {
+                        workers.append(Worker(region: region.name, pool: pool.name, zone: zone, port: nextPort))
+                        nextPort += 1
+                    }
+                }
+            }
+            return Region(
+                name: region.name, balancerPort: balancerBasePort + index, adminPort: adminBasePort + index,
+                workers: workers)
+        }
+        self.edgePort = edgePort
+        poolId = "us-east-1_cakapdev"
+        clientId = "cakapdevelopmentclient0001"
+    }
+
+    /// `cakap lb` arguments for a region.
+    func balancerArguments(_ region: Region, topologyPath: String) -> [String] {
+        let pools = Dictionary(grouping: region.workers, by: \.pool)
+        return [
+            "lb", "--region", region.name, "--port", String(region.balancerPort), "--admin-port",
+            String(region.adminPort), "--topology", topologyPath,
+        ]
+            + pools.keys.sorted().flatMap { pool in
+                ["--pool", pool + "=" + (pools[pool] ?? []).map { "\($0.url)@\($0.zone)" }.joined(separator: ",")]
+            }
+    }
+
+    /// `cakap edge` arguments.
+    func edgeArguments(dataDirectory: String, webDirectory: String, topologyPath: String) -> [String] {
+        [
+            "edge", "--port", String(edgePort), "--data", dataDirectory, "--web", webDirectory, "--topology",
+            topologyPath,
+            "--pool-id", poolId, "--client-id", clientId,
+        ] + regions.flatMap { ["--region", "\($0.name)=http://127.0.0.1:\($0.balancerPort)"] }
+    }
+}

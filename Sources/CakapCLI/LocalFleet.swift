@@ -1,0 +1,288 @@
+import AsyncHTTPClient
+import ChildProcess
+import Foundation
+import NIOCore
+
+/// Starts, watches and stops the processes of `cakap up`. Workers that exit are started again after
+/// `restartDelay` (as systemd would on a real worker); on SIGINT/SIGTERM everything is stopped,
+/// workers first asked to drain, then every process group killed, so no `llama-server` is orphaned.
+actor LocalFleet {
+    struct Child {
+        var name: String
+        var arguments: [String]
+        var environment: [String: String]
+        var logPath: String
+        var restartable: Bool
+        var process: ChildProcess?
+    }
+
+    let plan: FleetPlan
+    let executable: String
+    let dataDirectory: String
+    let models: String
+    let restartDelay: Duration
+    private var children: [String: Child] = [:]
+    private var stopping = false
+    private let httpClient = HTTPClient(
+        eventLoopGroupProvider: .singleton,
+        configuration: .init(timeout: .init(connect: .seconds(1), read: .seconds(120))))
+
+    init(plan: FleetPlan, executable: String, dataDirectory: String, models: String, restartDelay: Duration) {
+        self.plan = plan
+        self.executable = executable
+        self.dataDirectory = dataDirectory
+        self.models = models
+        self.restartDelay = restartDelay
+    }
+
+    func run(topologyPath: String, webDirectory: String, statePath: String?) async throws {
+        let signals = Self.terminationSignals()
+        try FileManager.default.createDirectory(atPath: dataDirectory + "/logs", withIntermediateDirectories: true)
+        let started = ContinuousClock.now
+        do {
+            for region in plan.regions {
+                for worker in region.workers {
+                    let name = Self.name(of: worker)
+                    try start(
+                        name: name,
+                        arguments: [
+                            "worker", "--host", "127.0.0.1", "--port", String(worker.port), "--models", models,
+                        ],
+                        environment: ["CAKAP_KEEP_ALIVE": "-1", "CAKAP_LOG_DIR": "\(dataDirectory)/logs/\(name)"],
+                        restartable: true)
+                }
+            }
+            say("started \(plan.regions.flatMap(\.workers).count) workers; loading models …")
+            for worker in plan.regions.flatMap(\.workers) {
+                try await waitUntilAnswering(
+                    worker.url + "/", name: "worker \(worker.port)", process: Self.name(of: worker))
+            }
+            try await warmModels()
+            for region in plan.regions {
+                try start(
+                    name: "lb-\(region.name)", arguments: plan.balancerArguments(region, topologyPath: topologyPath),
+                    environment: [:], restartable: true)
+                try await waitUntilAnswering(
+                    "http://127.0.0.1:\(region.adminPort)/health", name: "balancer \(region.name)",
+                    process: "lb-\(region.name)")
+            }
+            try start(
+                name: "edge",
+                arguments: plan.edgeArguments(
+                    dataDirectory: dataDirectory + "/identity", webDirectory: webDirectory, topologyPath: topologyPath),
+                environment: [:], restartable: true)
+            try await waitUntilAnswering("http://127.0.0.1:\(plan.edgePort)/healthz", name: "edge", process: "edge")
+        } catch {
+            say("cakap up: \(error); stopping")
+            await stopAll()
+            try? await httpClient.shutdown()
+            throw error
+        }
+        try writeState(to: statePath)
+        printURLs(elapsed: ContinuousClock.now - started)
+        await supervise(until: signals)
+        say("stopping …")
+        await stopAll()
+        try? await httpClient.shutdown()
+        say("stopped")
+    }
+
+    // MARK: - Processes
+
+    static func name(of worker: FleetPlan.Worker) -> String {
+        "worker-\(worker.region)-\(worker.pool)-\(worker.zone)-\(worker.port)"
+    }
+
+    private func start(name: String, arguments: [String], environment: [String: String], restartable: Bool) throws {
+        let logPath = "\(dataDirectory)/logs/\(name).log"
+        var child = Child(
+            name: name, arguments: arguments, environment: environment, logPath: logPath, restartable: restartable)
+        child.process = try launch(child)
+        children[name] = child
+    }
+
+    private func launch(_ child: Child) throws -> ChildProcess {
+        try ChildProcess(
+            executable: executable, arguments: child.arguments, outputPath: child.logPath,
+            environment: ProcessInfo.processInfo.environment.merging(child.environment) { $1 }, newProcessGroup: true)
+    }
+
+    /// Restarts children that exited, until a termination signal arrives.
+    private func supervise(until signals: AsyncStream<Int32>) async {
+        let watcher = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                await self.restartExited()
+            }
+        }
+        for await signal in signals {
+            say("received signal \(signal)")
+            break
+        }
+        stopping = true
+        watcher.cancel()
+    }
+
+    private func restartExited() async {
+        for (name, child) in children where child.restartable && child.process?.exitStatus != nil && !stopping {
+            say("\(name) exited (status \(child.process?.exitStatus ?? -1)); starting it again in \(restartDelay)")
+            children[name]?.process = nil
+            Task {
+                try? await Task.sleep(for: restartDelay)
+                self.relaunch(name)
+            }
+        }
+    }
+
+    private func relaunch(_ name: String) {
+        guard !stopping, let child = children[name], child.process == nil else { return }
+        children[name]?.process = try? launch(child)
+        if let worker = plan.regions.flatMap(\.workers).first(where: { name.hasSuffix("-\($0.port)") }) {
+            Task { try? await self.warm(worker) }
+        }
+    }
+
+    /// SIGTERM to the edge, balancers and workers (workers drain and stop their engines), then
+    /// SIGKILL to every process group still alive after the drain time.
+    private func stopAll() async {
+        stopping = true
+        let order = children.values.sorted { rank($0.name) < rank($1.name) }
+        for child in order { child.process?.signal(SIGTERM) }
+        let deadline = ContinuousClock.now + .seconds(40)
+        while ContinuousClock.now < deadline,
+            children.values.contains(where: { $0.process?.exitStatus == nil && $0.process != nil })
+        {
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        for child in order {
+            // The worker's group holds its llama-server children: none may outlive it.
+            child.process?.signalGroup(SIGKILL)
+        }
+    }
+
+    private func rank(_ name: String) -> Int {
+        name == "edge" ? 0 : name.hasPrefix("lb-") ? 1 : 2
+    }
+
+    // MARK: - Readiness
+
+    private func waitUntilAnswering(
+        _ url: String, name: String, process: String? = nil, timeout: Duration = .seconds(120)
+    ) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let process, let child = children[process], let status = child.process?.exitStatus {
+                let log = (try? String(contentsOfFile: child.logPath, encoding: .utf8)) ?? ""
+                throw FleetError(
+                    description:
+                        "\(name) exited with status \(status): \(log.split(separator: "\n").suffix(3).joined(separator: " | "))"
+                )
+            }
+            if let response = try? await httpClient.execute(HTTPClientRequest(url: url), timeout: .seconds(2)) {
+                _ = try? await response.body.collect(upTo: 1 << 20)
+                if response.status == .ok { return }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw FleetError(description: "\(name) did not answer \(url) within \(timeout)")
+    }
+
+    /// Loads each pool's models so the first learner does not wait; two workers at a time.
+    private func warmModels() async throws {
+        let workers = plan.regions.flatMap(\.workers)
+        for batch in stride(from: 0, to: workers.count, by: 2) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in workers[batch..<min(batch + 2, workers.count)] {
+                    group.addTask { try await self.warm(worker) }
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+
+    private func warm(_ worker: FleetPlan.Worker) async throws {
+        try await waitUntilAnswering(worker.url + "/", name: "worker \(worker.port)")
+        for model in FleetPlan.warmModels[worker.pool] ?? [] {
+            let embedding = model.hasPrefix("all-minilm")
+            var request = HTTPClientRequest(url: worker.url + (embedding ? "/api/embed" : "/api/generate"))
+            request.method = .POST
+            request.body = .bytes(ByteBuffer(string: #"{"model":"\#(model)","keep_alive":-1}"#))
+            let response = try await httpClient.execute(request, timeout: .seconds(120))
+            let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
+            guard response.status == .ok else {
+                throw FleetError(description: "worker \(worker.port) could not load \(model): \(body)")
+            }
+        }
+    }
+
+    // MARK: - Output
+
+    private func writeState(to path: String?) throws {
+        guard let path else { return }
+        var regions: [String: Any] = [:]
+        for region in plan.regions {
+            var pools: [String: [[String: Any]]] = [:]
+            for worker in region.workers {
+                let name = Self.name(of: worker)
+                pools[worker.pool, default: []].append([
+                    "url": worker.url, "zone": worker.zone, "pid": Int(children[name]?.process?.pid ?? 0),
+                ])
+            }
+            regions[region.name] = [
+                "balancer": "http://127.0.0.1:\(region.balancerPort)", "admin": "http://127.0.0.1:\(region.adminPort)",
+                "pools": pools,
+            ]
+        }
+        let edge = "http://127.0.0.1:\(plan.edgePort)"
+        let document: [String: Any] = [
+            "edge": edge, "regions": regions,
+            "identity": [
+                "endpoint": edge + "/idp/", "poolId": plan.poolId, "clientId": plan.clientId, "region": "us-east-1",
+                "jwks": edge + "/idp/\(plan.poolId)/.well-known/jwks.json",
+                "dataDirectory": dataDirectory + "/identity",
+            ],
+            "logs": dataDirectory + "/logs",
+        ]
+        let data = try JSONSerialization.data(
+            withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        try data.write(to: URL(fileURLWithPath: path + ".tmp"))
+        _ = rename(path + ".tmp", path)
+    }
+
+    private func printURLs(elapsed: Duration) {
+        say("cakap up: ready in \(elapsed)")
+        say("  edge (API Gateway + identity)  http://127.0.0.1:\(plan.edgePort)   web app at /, identity at /idp/")
+        for region in plan.regions {
+            say(
+                "  \(region.name) balancer           http://127.0.0.1:\(region.balancerPort)   admin :\(region.adminPort)"
+            )
+            for worker in region.workers {
+                say(
+                    "    \(worker.pool.padding(toLength: 8, withPad: " ", startingAt: 0)) zone \(worker.zone)        \(worker.url)"
+                )
+            }
+        }
+        say("  logs                           \(dataDirectory)/logs")
+        say("Ctrl-C stops everything.")
+    }
+
+    /// SIGINT and SIGTERM as a stream (default handlers off, so this process decides).
+    static func terminationSignals() -> AsyncStream<Int32> {
+        AsyncStream { continuation in
+            for number in [SIGINT, SIGTERM] {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { continuation.yield(number) }
+                source.resume()
+                sources.append(source)
+            }
+        }
+    }
+
+    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+}
+
+/// The fleet could not start.
+struct FleetError: Error, CustomStringConvertible {
+    var description: String
+}

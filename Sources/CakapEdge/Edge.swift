@@ -1,0 +1,201 @@
+import AsyncHTTPClient
+import CakapBalancer
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Identity
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The edge: API Gateway's job locally. `/{region}/{proxy+}` to that region's balancer at
+/// `/api/{proxy}` (R-API-2), the conversations routes (R-API-1), a Cognito-style authorizer on
+/// every API route (R-AUTH-6), per-user throttling, CORS, and the static web app.
+/// Beyond the brief: when the chosen region cannot serve, the other one answers, and
+/// `x-cakap-region` says which did.
+public struct Edge: Sendable {
+    let configuration: EdgeConfiguration
+    let verifier: TokenVerifier
+    let identityProvider: DevelopmentIdentityProvider?
+    let forwarder: HTTPForwarder
+    let throttle: Throttle
+    let logger: Logger
+
+    /// The response header naming the region that answered.
+    public static let regionHeader = "x-cakap-region"
+
+    public init(configuration: EdgeConfiguration, httpClient: HTTPClient, logger: Logger) throws {
+        self.configuration = configuration
+        switch configuration.identity {
+        case .development(let dataDirectory, let poolId, let clientId):
+            var settings = IdentityPoolSettings(
+                poolId: poolId, clientId: clientId, region: "us-east-1", publicBaseURL: configuration.publicURL + "/idp"
+            )
+            settings.bcryptCost = IdentityPoolSettings.development(publicBaseURL: settings.publicBaseURL).bcryptCost
+            let provider = try DevelopmentIdentityProvider(
+                settings: settings, dataDirectory: dataDirectory, logger: logger)
+            identityProvider = provider
+            verifier = TokenVerifier(issuer: settings.issuer, audience: clientId, keySource: provider, logger: logger)
+        case .external(let jwksURL, let issuer, let clientId):
+            identityProvider = nil
+            verifier = TokenVerifier(
+                issuer: issuer, audience: clientId, keySource: HTTPKeySetSource(url: jwksURL, httpClient: httpClient),
+                logger: logger)
+        }
+        forwarder = HTTPForwarder(httpClient: httpClient)
+        throttle = Throttle(rate: configuration.throttleRate, burst: configuration.throttleBurst)
+        self.logger = logger
+    }
+
+    /// The edge's HTTP application.
+    public func application() -> some ApplicationProtocol {
+        Application(
+            router: makeRouter(),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
+            logger: logger)
+    }
+
+    /// The one route table (STYLE.md §3).
+    func makeRouter() -> Router<ProxyRequestContext> {
+        let router = Router(context: ProxyRequestContext.self)
+        router.add(middleware: CORSOriginMiddleware(allowedOrigins: configuration.corsOrigins))
+        router.get("/healthz") { _, _ in "ok" }
+        if let identityProvider { identityProvider.addRoutes(to: router.group("idp")) }
+        for region in configuration.regions {
+            for method in [HTTPRequest.Method.get, .post] {
+                router.on("/\(region.name)/**", method: method) { request, context in
+                    try await self.regionRoute(request, context: context, region: region.name)
+                }
+            }
+        }
+        for method in [HTTPRequest.Method.get, .post, .put, .delete] {
+            router.on("/conversations/**", method: method) { request, context in
+                try await self.conversationsRoute(request, context: context)
+            }
+        }
+        if let web = configuration.webDirectory, FileManager.default.fileExists(atPath: web) {
+            router.add(middleware: FileMiddleware(web, searchForIndexHtml: true, logger: logger))
+        }
+        return router
+    }
+
+    // MARK: - Routes
+
+    /// Authorizer, then throttle: the order API Gateway applies them.
+    func authorize(_ request: Request) async throws -> VerifiedIdentity {
+        let identity = try await verifier.verify(authorizationHeader: request.headers[.authorization])
+        guard await throttle.allow(identity.sub) else {
+            throw EdgeError(.tooManyRequests, "Too Many Requests")
+        }
+        return identity
+    }
+
+    func regionRoute(_ request: Request, context: ProxyRequestContext, region: String) async throws -> Response {
+        _ = try await authorize(request)
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: configuration.maxBodyBytes)
+        } catch {
+            throw EdgeError(.contentTooLarge, "Request Too Long")
+        }
+        let proxy = context.parameters.getCatchAll().joined(separator: "/")
+        let path = "/api/" + proxy + (request.uri.query.map { "?" + $0 } ?? "")
+        let order =
+            configuration.regions.filter { $0.name == region } + configuration.regions.filter { $0.name != region }
+        for (index, upstream) in order.enumerated() {
+            let isLast = index == order.count - 1
+            do {
+                let response = try await forwarder.forward(
+                    method: request.method, path: path, headers: request.headers, body: body, to: upstream.balancerURL,
+                    clientAddress: context.remoteAddress?.ipAddress,
+                    extraHeaders: [("x-cakap-requested-region", region)])
+                if !isLast, response.status == .serviceUnavailable,
+                    response.headers[HTTPField.Name(Balancer.noHealthyTargetHeader)!] == "true"
+                {
+                    _ = try? await response.body.collect(upTo: 1 << 16)
+                    logger.warning("failing over", metadata: ["from": "\(upstream.name)", "path": "\(path)"])
+                    continue
+                }
+                var extra = HTTPFields()
+                extra[HTTPField.Name(Self.regionHeader)!] = upstream.name
+                return response.streamingResponse(extraHeaders: extra) { _ in }
+            } catch {
+                logger.warning("region unreachable", metadata: ["region": "\(upstream.name)", "error": "\(error)"])
+                if isLast { throw EdgeError(.badGateway, "no region could serve the request") }
+            }
+        }
+        throw EdgeError(.badGateway, "no region could serve the request")
+    }
+
+    func conversationsRoute(_ request: Request, context: ProxyRequestContext) async throws -> Response {
+        _ = try await authorize(request)
+        guard let conversationsURL = configuration.conversationsURL else {
+            throw EdgeError(.serviceUnavailable, "the conversations service is not configured")
+        }
+        var request = request
+        let body = try await request.collectBody(upTo: configuration.maxBodyBytes)
+        let path = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+        let response = try await forwarder.forward(
+            method: request.method, path: path, headers: request.headers, body: body, to: conversationsURL,
+            clientAddress: context.remoteAddress?.ipAddress)
+        return response.streamingResponse { _ in }
+    }
+}
+
+/// API-Gateway-shaped errors: `{"message": "..."}`.
+public struct EdgeError: Error, HTTPResponseError, CustomStringConvertible, Sendable {
+    public let status: HTTPResponse.Status
+    public let message: String
+
+    public init(_ status: HTTPResponse.Status, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+
+    public var description: String { "\(status.code) \(message)" }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        if status == .tooManyRequests || status == .serviceUnavailable { headers[.retryAfter] = "1" }
+        let body = try JSONEncoder().encode(["message": message])
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
+
+/// CORS for the configured origins only: answers preflights (no authorizer, as API Gateway's
+/// OPTIONS mock integration) and adds the allow headers to every response for an allowed origin.
+struct CORSOriginMiddleware<Context: RequestContext>: RouterMiddleware {
+    let allowedOrigins: [String]
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let origin = request.headers[.origin]
+        let allowed = origin.map { allowedOrigins.contains("*") || allowedOrigins.contains($0) } ?? false
+        if request.method == .options {
+            var headers = HTTPFields()
+            if allowed, let origin {
+                headers[.accessControlAllowOrigin] = origin
+                headers[.accessControlAllowMethods] = "GET, POST, PUT, DELETE, OPTIONS"
+                headers[.accessControlAllowHeaders] = "Authorization, Content-Type"
+                headers[.accessControlMaxAge] = "600"
+                headers[.vary] = "Origin"
+            }
+            return Response(status: allowed ? .noContent : .forbidden, headers: headers)
+        }
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as any HTTPResponseError {
+            response = try error.response(from: request, context: context)
+        }
+        if allowed, let origin {
+            response.headers[.accessControlAllowOrigin] = origin
+            response.headers[.accessControlExposeHeaders] = Edge.regionHeader
+            response.headers[.vary] = "Origin"
+        }
+        return response
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+/// Every setting of the edge (`cakap edge`), the local stand-in for API Gateway (R-API-1..3).
+public struct EdgeConfiguration: Sendable {
+    /// Where a region's traffic goes.
+    public struct RegionUpstream: Sendable {
+        public var name: String
+        /// The region's balancer, e.g. `http://127.0.0.1:11600`.
+        public var balancerURL: String
+
+        public init(name: String, balancerURL: String) {
+            self.name = name
+            self.balancerURL = balancerURL
+        }
+    }
+
+    /// How tokens are checked.
+    public enum IdentitySource: Sendable {
+        /// The embedded development identity provider, mounted at `/idp`.
+        case development(dataDirectory: String, poolId: String, clientId: String)
+        /// An external Cognito-compatible pool (real Cognito, moto): its JWKS, issuer and client id.
+        case external(jwksURL: String, issuer: String, clientId: String)
+    }
+
+    public var host = "127.0.0.1"
+    /// Listener port. Default 8080.
+    public var port = 8080
+    /// The URL clients use to reach the edge (the development issuer is built from it).
+    public var publicURL: String
+    /// Regions in the order the client may pick; the first other healthy one takes over on failure.
+    public var regions: [RegionUpstream]
+    public var identity: IdentitySource
+    /// The conversations service (R-API-1); nil answers 503 until it exists.
+    public var conversationsURL: String?
+    /// The static web app, served at `/`.
+    public var webDirectory: String?
+    /// Origins allowed by CORS (exact match; `*` allows any).
+    public var corsOrigins: [String] = ["http://127.0.0.1:8080", "http://localhost:8080"]
+    /// Sustained requests per second per user (API Gateway's default stage throttling is per account;
+    /// per user is what a shared deployment needs). Default 20.
+    public var throttleRate: Double = 20
+    /// Burst per user. Default 40.
+    public var throttleBurst: Double = 40
+    /// Largest request body (API Gateway's payload limit is 10 MB). Default 10 MiB.
+    public var maxBodyBytes = 10 << 20
+
+    public init(port: Int, regions: [RegionUpstream], identity: IdentitySource, publicURL: String? = nil) {
+        self.port = port
+        self.regions = regions
+        self.identity = identity
+        self.publicURL = publicURL ?? "http://127.0.0.1:\(port)"
+    }
+}
