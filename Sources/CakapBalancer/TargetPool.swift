@@ -55,7 +55,7 @@ public actor TargetPool {
     }
 
     /// Why no target was chosen.
-    public enum Unavailable: Error, Sendable {
+    public enum Unavailable: Error, Sendable, Equatable {
         /// Every target failed its health checks (or none is registered).
         case noHealthyTarget
         /// Every healthy target is at its in-flight cap.
@@ -79,7 +79,8 @@ public actor TargetPool {
 
     /// The request on `target` has finished.
     public func release(_ target: Target) {
-        states[target]?.outstanding = max(0, (states[target]?.outstanding ?? 1) - 1)
+        guard let outstanding = states[target]?.outstanding else { return }
+        states[target]?.outstanding = max(0, outstanding - 1)
     }
 
     /// A connection to the target failed: out of rotation until health checks bring it back.

@@ -126,6 +126,8 @@ actor LocalFleet {
     private func restartExited() async {
         for (name, child) in children where child.restartable && child.process?.exitStatus != nil && !stopping {
             say("\(name) exited (status \(child.process?.exitStatus ?? -1)); starting it again in \(restartDelay)")
+            // A worker killed outright leaves its llama-server children in its process group.
+            child.process?.signalGroup(SIGKILL)
             children[name]?.process = nil
             Task {
                 try? await Task.sleep(for: restartDelay)

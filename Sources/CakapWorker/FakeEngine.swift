@@ -12,6 +12,12 @@ public final class FakeEngineLauncher: EngineLauncher, @unchecked Sendable {
     public let reply: [String]
     /// Time per generated word.
     public let tokenDelay: Duration
+    /// When set, the first engine dies after producing this many tokens of a completion.
+    public var crashFirstEngineAfterTokens: Int? {
+        get { lock.withLock { _crashAfter } }
+        set { lock.withLock { _crashAfter = newValue } }
+    }
+    private var _crashAfter: Int?
     /// When set, every launch fails with this reason.
     public var failure: String? {
         get { lock.withLock { _failure } }
@@ -36,7 +42,10 @@ public final class FakeEngineLauncher: EngineLauncher, @unchecked Sendable {
         }
         if let failure { throw EngineError.failedToStart(failure) }
         let engine = FakeEngine(specification: specification, reply: reply, tokenDelay: tokenDelay)
-        lock.withLock { _engines.append(engine) }
+        lock.withLock {
+            if _engines.isEmpty { engine.crashAfterTokens = _crashAfter }
+            _engines.append(engine)
+        }
         return engine
     }
 }
@@ -52,6 +61,12 @@ public final class FakeEngine: RunningEngine, @unchecked Sendable {
     private static let counter = NSLock()
     nonisolated(unsafe) private static var nextIdentity = 0
     public let identity: String
+    /// Dies after producing this many tokens (see `FakeEngineLauncher.crashFirstEngineAfterTokens`).
+    var crashAfterTokens: Int? {
+        get { lock.withLock { _crashAfterTokens } }
+        set { lock.withLock { _crashAfterTokens = newValue } }
+    }
+    private var _crashAfterTokens: Int?
 
     init(specification: EngineSpecification, reply: [String], tokenDelay: Duration) {
         self.specification = specification
@@ -91,8 +106,9 @@ public final class FakeEngine: RunningEngine, @unchecked Sendable {
         let promptTokens = request.prompt.split(separator: " ").count
         return AsyncThrowingStream { continuation in
             let task = Task {
-                for word in words {
+                for (index, word) in words.enumerated() {
                     if tokenDelay > .zero { try? await Task.sleep(for: tokenDelay) }
+                    if let limit = self.crashAfterTokens, index >= limit { self.crash() }
                     if self.hasExited {
                         continuation.finish(throwing: EngineError.failed("llama-server ended the stream early"))
                         return

@@ -26,17 +26,17 @@ import Testing
     }
 
     @Test func crashMidStreamEndsWithAnErrorLineAndTheNextRequestWorks() async throws {
-        let launcher = FakeEngineLauncher(tokenDelay: .milliseconds(50))
+        let launcher = FakeEngineLauncher(tokenDelay: .milliseconds(5))
+        launcher.crashFirstEngineAfterTokens = 2
         let fixture = try WorkerFixture(launcher: launcher)
         try await fixture.test(.live) { client in
-            async let streamed = client.execute(
+            let streamed = try await client.execute(
                 uri: "/api/chat", method: .post,
                 body: .json(#"{"model":"tiny","messages":[{"role":"user","content":"hi"}]}"#)
             ) { ($0.status, ndjsonObjects($0.body)) }
-            try await Task.sleep(for: .milliseconds(120))
-            launcher.engines.first?.crash()
-            let (status, lines) = try await streamed
+            let (status, lines) = streamed
             #expect(status == .ok)
+            #expect(lines.count == 3)  // two tokens, then the error line
             #expect(lines.last?["error"] != nil)
             #expect(lines.last?["done"] == nil)
             try await client.execute(
