@@ -76,6 +76,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Deployment",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Topology",
             swiftSettings: swiftSettings
         ),
@@ -133,6 +137,7 @@ let package = Package(
                 "CakapEdge",
                 "Identity",
                 "Topology",
+                "Deployment",
                 "Provisioning",
                 "ModelStore",
                 "ChildProcess",
@@ -169,6 +174,11 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DeploymentTests",
+            dependencies: ["Deployment"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

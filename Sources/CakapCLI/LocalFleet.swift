@@ -104,7 +104,8 @@ actor LocalFleet {
     private func launch(_ child: Child) throws -> ChildProcess {
         try ChildProcess(
             executable: executable, arguments: child.arguments, outputPath: child.logPath,
-            environment: ProcessInfo.processInfo.environment.merging(child.environment) { $1 }, newProcessGroup: true)
+            environment: ProcessInfo.processInfo.environment.merging(child.environment) { $1 }, newProcessGroup: true,
+            diesWithParent: true)
     }
 
     /// Restarts children that exited, until a termination signal arrives.

@@ -10,14 +10,17 @@ struct Up: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the local two-region fleet: workers, balancers, edge (Ctrl-C stops everything).")
 
+    @Option(
+        help: "JSON file with any of: small, edgePort, basePort, balancerPort, adminPort, restartDelay (flags win).")
+    var config: String?
     @Flag(help: "One worker per pool instead of two (zone a only).") var small = false
     @Option(help: "Write the fleet's URLs and process ids here as JSON once ready.") var state: String?
-    @Option(help: "Edge port.") var edgePort: Int = 8080
-    @Option(help: "First worker port.") var basePort: Int = 11500
-    @Option(help: "First balancer port (one per region).") var balancerPort: Int = 11600
-    @Option(help: "First balancer admin port.") var adminPort: Int = 11700
+    @Option(help: "Edge port (default 8080).") var edgePort: Int?
+    @Option(help: "First worker port (default 11500).") var basePort: Int?
+    @Option(help: "First balancer port, one per region (default 11600).") var balancerPort: Int?
+    @Option(help: "First balancer admin port (default 11700).") var adminPort: Int?
     @Option(help: "Data folder (identity users, logs); default $CAKAP_HOME/local.") var data: String?
-    @Option(help: "Seconds before a worker that exited is started again.") var restartDelay: Double = 5
+    @Option(help: "Seconds before a worker that exited is started again (default 5).") var restartDelay: Double?
     @Option(help: "Topology file.") var topology: String = Repository.root + "/config/topology.json"
     @Option(help: "Static web app folder served by the edge.") var web: String = Repository.root + "/web"
     @OptionGroup var pathOptions: PathOptions
@@ -25,15 +28,38 @@ struct Up: AsyncParsableCommand {
     func run() async throws {
         let paths = pathOptions.paths
         try Provisioner(paths: paths, toolsDirectory: Repository.root + "/tools").setUpEverything()
+        let file = try config.map(UpConfigurationFile.load) ?? UpConfigurationFile()
         let plan = FleetPlan(
-            topology: try Topology.load(fromFile: topology), small: small, basePort: basePort,
-            balancerBasePort: balancerPort, adminBasePort: adminPort, edgePort: edgePort)
+            topology: try Topology.load(fromFile: topology), small: small || (file.small ?? false),
+            basePort: basePort ?? file.basePort ?? 11500, balancerBasePort: balancerPort ?? file.balancerPort ?? 11600,
+            adminBasePort: adminPort ?? file.adminPort ?? 11700, edgePort: edgePort ?? file.edgePort ?? 8080)
         let dataDirectory = data ?? paths.home + "/local"
         let fleet = LocalFleet(
             plan: plan, executable: CommandLine.executablePath, dataDirectory: dataDirectory, models: paths.models,
-            restartDelay: .milliseconds(Int64(restartDelay * 1000)))
+            restartDelay: .milliseconds(Int64((restartDelay ?? file.restartDelay ?? 5) * 1000)))
         try await fleet.run(
             topologyPath: topology, webDirectory: web, statePath: state)
+    }
+}
+
+/// `cakap up --config FILE`: the same settings as the flags, for a fleet described in a file.
+struct UpConfigurationFile: Decodable {
+    var small: Bool?
+    var edgePort: Int?
+    var basePort: Int?
+    var balancerPort: Int?
+    var adminPort: Int?
+    var restartDelay: Double?
+
+    static func load(_ path: String) throws -> Self {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("cannot read \(path)")
+        }
+        do {
+            return try JSONDecoder().decode(Self.self, from: data)
+        } catch {
+            throw ValidationError("\(path) is not a valid cakap up configuration: \(error)")
+        }
     }
 }
 

@@ -43,7 +43,8 @@ public struct LlamaServerLauncher: EngineLauncher {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let process: ChildProcess
         do {
-            process = try ChildProcess(executable: enginePath, arguments: arguments, outputPath: logPath)
+            process = try ChildProcess(
+                executable: enginePath, arguments: arguments, outputPath: logPath, diesWithParent: true)
         } catch {
             throw EngineError.failedToStart("\(error)")
         }

@@ -15,16 +15,14 @@ import Foundation
 public final class ChildProcess: @unchecked Sendable {
     /// The child's process id.
     public let pid: pid_t
-    private let lock = NSLock()
-    private var status: Int32?
-    private var waiters: [CheckedContinuation<Int32, Never>] = []
+    private let exit = ExitState()
 
     /// Starts `executable` with `arguments`; standard output and error go to `outputPath`
     /// (appended; /dev/null when nil), standard input is /dev/null.
     /// - Parameter environment: the whole environment of the child; nil inherits ours.
     public init(
         executable: String, arguments: [String], outputPath: String?, environment: [String: String]? = nil,
-        newProcessGroup: Bool = false
+        newProcessGroup: Bool = false, diesWithParent: Bool = false
     ) throws {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -52,28 +50,46 @@ public final class ChildProcess: @unchecked Sendable {
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
 
         let environment = environment ?? ProcessInfo.processInfo.environment
-        let executable = Self.resolve(executable, path: environment["PATH"] ?? "/usr/bin:/bin")
+        var executable = Self.resolve(executable, path: environment["PATH"] ?? "/usr/bin:/bin")
+        var arguments = arguments
+        if diesWithParent, FileManager.default.isExecutableFile(atPath: Self.setpriv) {
+            // The kernel sends SIGKILL to the child when the thread that spawned it ends; that
+            // thread (below) lives exactly as long as the child, or dies with this process.
+            arguments = ["--pdeathsig", "KILL", "--", executable] + arguments
+            executable = Self.setpriv
+        }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             argv.forEach { free($0) }
             envp.forEach { free($0) }
         }
-        var spawned = pid_t()
-        let result = posix_spawn(&spawned, executable, &actions, &attributes, argv, envp)
+        // Spawn and wait on one dedicated thread: its lifetime is what `--pdeathsig` watches.
+        let started = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var spawned = pid_t()
+        nonisolated(unsafe) var result: Int32 = 0
+        let box = UnsafeSendable(attributes: attributes, actions: actions, argv: argv, envp: envp, path: executable)
+        let exit = self.exit
+        let thread = Thread { [box] in
+            var attributes = box.attributes
+            var actions = box.actions
+            result = posix_spawn(&spawned, box.path, &actions, &attributes, box.argv, box.envp)
+            started.signal()
+            guard result == 0 else { return }
+            var status: Int32 = 0
+            while waitpid(spawned, &status, 0) == -1 && errno == EINTR {}
+            exit.exited(with: status)
+        }
+        thread.start()
+        started.wait()
         guard result == 0 else {
             throw ChildProcessError(description: "cannot start \(executable): \(String(cString: strerror(result)))")
         }
-        let pid = spawned
-        self.pid = pid
-        // One thread per child blocks in waitpid: children are few and long-lived.
-        let thread = Thread { [self] in
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-            self.exited(with: status)
-        }
-        thread.start()
+        self.pid = spawned
     }
+
+    /// util-linux's setpriv (Debian's essential set), which sets the parent-death signal and execs.
+    static let setpriv = "/usr/bin/setpriv"
 
     /// A bare command name looked up in the child's PATH (posix_spawnp would use ours).
     static func resolve(_ executable: String, path: String) -> String {
@@ -85,31 +101,13 @@ public final class ChildProcess: @unchecked Sendable {
         return executable
     }
 
-    private func exited(with rawStatus: Int32) {
-        // Exit code when it exited, 128 + signal when a signal ended it (as shells report).
-        let code = (rawStatus & 0x7f) == 0 ? (rawStatus >> 8) & 0xff : 128 + (rawStatus & 0x7f)
-        let toResume = lock.withLock {
-            status = code
-            defer { waiters = [] }
-            return waiters
-        }
-        toResume.forEach { $0.resume(returning: code) }
-    }
-
     /// The exit status once the child has exited (128 + n when signal n ended it), else nil.
-    public var exitStatus: Int32? { lock.withLock { status } }
+    public var exitStatus: Int32? { exit.status }
 
     /// Waits for the child to exit and returns its status.
     @discardableResult
     public func wait() async -> Int32 {
-        await withCheckedContinuation { continuation in
-            let done: Int32? = lock.withLock {
-                if let status { return status }
-                waiters.append(continuation)
-                return nil
-            }
-            if let done { continuation.resume(returning: done) }
-        }
+        await exit.wait()
     }
 
     /// Blocks the calling thread until the child exits (for synchronous command-line steps).
@@ -149,4 +147,44 @@ public final class ChildProcess: @unchecked Sendable {
 /// A child process that could not be started.
 public struct ChildProcessError: Error, CustomStringConvertible, Sendable {
     public var description: String
+}
+
+/// The spawn arguments handed to the spawning thread (used only while `init` waits for it).
+private struct UnsafeSendable: @unchecked Sendable {
+    var attributes: posix_spawnattr_t
+    var actions: posix_spawn_file_actions_t
+    var argv: [UnsafeMutablePointer<CChar>?]
+    var envp: [UnsafeMutablePointer<CChar>?]
+    var path: String
+}
+
+/// Remembers a child's exit and wakes whoever waits for it.
+private final class ExitState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _status: Int32?
+    private var waiters: [CheckedContinuation<Int32, Never>] = []
+
+    var status: Int32? { lock.withLock { _status } }
+
+    func exited(with rawStatus: Int32) {
+        // Exit code when it exited, 128 + signal when a signal ended it (as shells report).
+        let code = (rawStatus & 0x7f) == 0 ? (rawStatus >> 8) & 0xff : 128 + (rawStatus & 0x7f)
+        let toResume = lock.withLock {
+            _status = code
+            defer { waiters = [] }
+            return waiters
+        }
+        toResume.forEach { $0.resume(returning: code) }
+    }
+
+    func wait() async -> Int32 {
+        await withCheckedContinuation { continuation in
+            let done: Int32? = lock.withLock {
+                if let _status { return _status }
+                waiters.append(continuation)
+                return nil
+            }
+            if let done { continuation.resume(returning: done) }
+        }
+    }
 }

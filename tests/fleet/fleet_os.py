@@ -80,11 +80,12 @@ def has_live_cakap_ancestor(pid: int) -> bool:
 
 
 def kill_tree(pid: int) -> list[tuple[int, int]]:
-    """SIGKILLs `pid`, waits until it is gone, then SIGKILLs the descendants it had (which a
-    SIGKILLed worker cannot stop itself). Returns the descendants that outlived it."""
+    """SIGKILLs `pid`, waits until it is gone, gives its descendants 3 s to follow (workers start
+    their engines with a parent-death signal), then SIGKILLs any left. Returns those that outlived it."""
     children = descendants(pid)
     os.kill(pid, signal.SIGKILL)
     wait_until(lambda: not alive(pid), timeout=10)
+    wait_until(lambda: not any(alive(child, started) for child, started in children), timeout=3)
     survivors = [(child, started) for child, started in children if alive(child, started)]
     for child, _ in survivors:
         try:

@@ -18,7 +18,6 @@ import os
 import re
 import signal
 import subprocess
-import warnings
 
 import pytest
 from fleet_os import alive, cmdline, comm, descendants, kill_tree, listener_pid, listening_inodes, port_of, wait_until
@@ -44,17 +43,12 @@ def worker_pids(fleet, worker: dict) -> set[int]:
 
 
 def kill_worker(fleet, worker: dict) -> None:
-    """SIGKILLs whatever serves one worker address (see worker_pids) and any engine it leaves
-    behind, warning when an engine outlived its worker."""
+    """SIGKILLs whatever serves one worker address (see worker_pids). Its engines must die with it
+    (they run with a parent-death signal): any that outlive it are killed and fail the test."""
     fleet.snapshot()
     for pid in worker_pids(fleet, worker):
         survivors = kill_tree(pid)
-        if survivors:
-            warnings.warn(
-                f"llama-server {[child for child, _ in survivors]} outlived its SIGKILLed worker {pid}; "
-                "the test killed it (workers do not tie their engines' lives to their own)",
-                stacklevel=2,
-            )
+        assert not survivors, f"llama-server {[child for child, _ in survivors]} outlived its SIGKILLed worker {pid}"
 
 
 def chat_targets(fleet, region: str) -> dict:

@@ -28,6 +28,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -182,3 +183,55 @@ def test_verifier_refuses_moto_tokens_it_must_not_accept(pool: dict, moto_url: s
     result = verify(token, pool["jwks"], issuer, audience)
     assert result.returncode == 1
     assert "401 Unauthorized" in result.stderr and expected in result.stderr, result.stderr
+
+
+@pytest.fixture(scope="module")
+def edge_with_moto_pool(pool: dict, tmp_path_factory) -> Iterator[str]:
+    """`cakap edge` whose authorizer trusts moto's pool (an external issuer, as real Cognito would be).
+    Its region points at a closed port: a request the authorizer lets through ends as 502 there."""
+    port, closed = free_port(), free_port()
+    data = tmp_path_factory.mktemp("edge-moto")
+    log = open(data / "edge.log", "w")
+    edge = subprocess.Popen(
+        [cakap_bin(), "edge", "--port", str(port), "--data", str(data / "identity"), "--region",
+         f"us-east-1=http://127.0.0.1:{closed}", "--jwks", pool["jwks"], "--issuer", claims(pool["id_token"])["iss"],
+         "--client-id", pool["client_id"]],
+        stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(url + "/healthz", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail(f"edge did not start; log: {(data / 'edge.log').read_text()}")
+        yield url
+    finally:
+        edge.terminate()
+        edge.wait(timeout=15)
+
+
+def edge_status(url: str, token: str | None) -> int:
+    request = urllib.request.Request(url + "/us-east-1/tags", headers={"Authorization": token} if token else {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_edge_accepts_a_moto_issued_token(edge_with_moto_pool: str, pool: dict) -> None:
+    """Issue 3 acceptance (R-AUTH-6): the edge's authorizer accepts moto's ID token through moto's JWKS —
+    the request passes the authorizer and reaches the (absent) balancer: 502, not 401."""
+    assert edge_status(edge_with_moto_pool, None) == 401
+    assert edge_status(edge_with_moto_pool, pool["id_token"]) == 502
+    assert edge_status(edge_with_moto_pool, "Bearer " + pool["id_token"]) == 502
+    # An access token is not an ID token, and a tampered one is not moto's.
+    assert edge_status(edge_with_moto_pool, pool["access_token"]) == 401
+    header, payload, signature = pool["id_token"].split(".")
+    forged = base64.urlsafe_b64encode(
+        json.dumps({**claims(pool["id_token"]), "sub": "someone-else"}).encode()).decode().rstrip("=")
+    assert edge_status(edge_with_moto_pool, f"{header}.{forged}.{signature}") == 401
