@@ -8,10 +8,17 @@ import Synchronization
 /// A provider over a temporary data directory, with a clock the test moves and a log that keeps
 /// the development codes (read from the log, as a developer would).
 struct IdentityFixture {
-    let directory = NSTemporaryDirectory() + "cakap-identity-test-\(UUID().uuidString)"
+    let directory: String
+    /// Deletes the folder when the last copy of this fixture is gone.
+    private let remover: DirectoryRemover
     let clock = TestClock()
     let log = CapturedLog()
     var settings = IdentityPoolSettings.development(publicBaseURL: "http://127.0.0.1:8080/idp")
+
+    init() {
+        directory = NSTemporaryDirectory() + "cakap-identity-test-\(UUID().uuidString)"
+        remover = DirectoryRemover(path: directory)
+    }
 
     func makeProvider() throws -> DevelopmentIdentityProvider {
         let log = self.log
@@ -151,4 +158,17 @@ func unverifiedClaims(_ token: String) -> [String: Any] {
     base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
     guard let data = Data(base64Encoded: base64) else { return [:] }
     return (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+}
+
+/// Removes a folder when released.
+final class DirectoryRemover: Sendable {
+    let path: String
+
+    init(path: String) {
+        self.path = path
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: path)
+    }
 }
