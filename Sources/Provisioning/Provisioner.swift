@@ -21,6 +21,7 @@ public struct Provisioner: Sendable {
         try FileManager.default.createDirectory(atPath: paths.downloads, withIntermediateDirectories: true)
         try ensurePythonTools()
         try ensureLlamaCpp()
+        try ensurePostgres()
         let store = ModelStore(root: paths.models)
         try store.prepare()
         for model in DefaultModel.all {
@@ -97,6 +98,42 @@ public struct Provisioner: Sendable {
                 environment: environment)
         }
         _ = FileManager.default.createFile(atPath: stamp, contents: Data(version.utf8))
+    }
+
+    /// PostgreSQL 16 with pgvector, unpacked from the `pgserver` wheel (a full install tree).
+    func ensurePostgres() throws {
+        let root = paths.postgresEngine
+        let stamp = root + "/.complete"
+        if FileManager.default.fileExists(atPath: stamp) {
+            reporter.cached("PostgreSQL + pgvector", detail: paths.postgresBin)
+            return
+        }
+        try reporter.step("PostgreSQL 16 + pgvector (pgserver==\(CakapPaths.pgserverVersion) wheel) → \(root)") {
+            let wheelPrefix = "pgserver-\(CakapPaths.pgserverVersion)-"
+            var wheel = try FileManager.default.contentsOfDirectory(atPath: paths.downloads)
+                .first { $0.hasPrefix(wheelPrefix) && $0.hasSuffix(".whl") }
+            if wheel == nil {
+                try runner.run(
+                    [
+                        "pip", "download", "--no-deps", "--only-binary", ":all:",
+                        "pgserver==\(CakapPaths.pgserverVersion)", "-d", paths.downloads,
+                    ], logTo: paths.downloads + "/pgserver.log")
+                wheel = try FileManager.default.contentsOfDirectory(atPath: paths.downloads)
+                    .first { $0.hasPrefix(wheelPrefix) && $0.hasSuffix(".whl") }
+            }
+            guard let wheel else { throw ProvisioningError("pip downloaded no pgserver wheel") }
+            try? FileManager.default.removeItem(atPath: root)
+            try runner.run(
+                ["python3", "-m", "zipfile", "-e", paths.downloads + "/" + wheel, root], logTo: root + ".log")
+            // The wheel's zip drops permissions: programs executable, the tree readable by the
+            // unprivileged user PostgreSQL runs as.
+            try runner.run(["chmod", "-R", "a+rX", root], logTo: root + ".log")
+            try runner.run(["sh", "-c", "chmod a+x \"$0\"/*", paths.postgresBin], logTo: root + ".log")
+            guard FileManager.default.isExecutableFile(atPath: paths.postgresBin + "/postgres"),
+                FileManager.default.fileExists(atPath: paths.postgresRoot + "/lib/postgresql/vector.so")
+            else { throw ProvisioningError("the pgserver wheel has no postgres binary or vector.so") }
+            _ = FileManager.default.createFile(atPath: stamp, contents: Data())
+        }
     }
 
     /// The last "[ 42%]" marker in a build log.
