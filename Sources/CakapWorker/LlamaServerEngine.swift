@@ -92,10 +92,11 @@ final class LlamaServerEngine: RunningEngine, @unchecked Sendable {
             let task = Task {
                 do {
                     var parser = ServerSentEventParser()
+                    let decoder = JSONDecoder()  // one per stream, not one per token
                     var finished = false
                     for try await buffer in response.body {
                         for event in parser.feed(buffer) {
-                            guard let chunk = try? JSONDecoder().decode(CompletionChunk.self, from: Data(event.utf8))
+                            guard let chunk = try? decoder.decode(CompletionChunk.self, from: Data(event.utf8))
                             else {
                                 continue
                             }

@@ -39,7 +39,8 @@ extension Worker {
         }
         return try await runCompletion(
             CompletionRequest(prompt: templated, options: options, format: body.format), lease: lease, model: model,
-            stream: body.stream ?? true, keepAlive: keepAlive(body.keepAlive), started: started, frame: frame)
+            stream: body.stream ?? true, keepAlive: keepAlive(body.keepAlive), started: started, frame: frame,
+            tokenFrame: .generate(model: body.model))
     }
 
     /// `POST /api/chat`.
@@ -76,7 +77,8 @@ extension Worker {
         }
         return try await runCompletion(
             CompletionRequest(prompt: prompt, options: options, format: body.format), lease: lease, model: model,
-            stream: body.stream ?? true, keepAlive: keepAlive(body.keepAlive), started: started, frame: frame)
+            stream: body.stream ?? true, keepAlive: keepAlive(body.keepAlive), started: started, frame: frame,
+            tokenFrame: .chat(model: body.model))
     }
 
     typealias FrameMaker = @Sendable (String, Bool, String?, GenerationStatistics?) -> any Encodable & Sendable
@@ -138,7 +140,7 @@ extension Worker {
     /// after the first byte an error is one final `{"error": ...}` line (STYLE.md §5).
     private func runCompletion(
         _ completion: CompletionRequest, lease: EngineScheduler.Lease, model: StoredModel, stream: Bool,
-        keepAlive: Duration?, started: ContinuousClock.Instant, frame: @escaping FrameMaker
+        keepAlive: Duration?, started: ContinuousClock.Instant, frame: @escaping FrameMaker, tokenFrame: StreamFrame
     ) async throws -> Response {
         let events: AsyncThrowingStream<CompletionEvent, any Error>
         do {
@@ -176,7 +178,8 @@ extension Worker {
                 for try await event in events {
                     switch event {
                     case .token(let piece):
-                        try await writer.write(ndjsonLine(AnyEncodable(frame(piece, false, nil, nil))))
+                        let line = tokenFrame.line(piece: piece, timestamp: Timestamp.rfc3339(Date()))
+                        try await writer.write(ByteBuffer(bytes: line))
                     case .done(let summary):
                         metrics.recordTokens(summary.generatedTokens, model: modelName)
                         try await writer.write(
