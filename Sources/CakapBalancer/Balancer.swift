@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CakapMetrics
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -184,23 +185,5 @@ public struct Balancer: Sendable {
         encoder.outputFormatting = [.sortedKeys]
         return Response(
             status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
-    }
-}
-
-extension PrometheusCollectorRegistry {
-    /// A counter named `prefix_unit` (the registry wants the unit as a separate part).
-    func counter(_ name: String, labels: [(String, String)], help: String) -> Counter {
-        makeCounter(descriptor: Self.descriptor(name, help), labels: labels)
-    }
-
-    /// A gauge named `prefix_unit`.
-    func gauge(_ name: String, labels: [(String, String)], help: String) -> Gauge {
-        makeGauge(descriptor: Self.descriptor(name, help), labels: labels)
-    }
-
-    static func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
-        let split = name.lastIndex(of: "_") ?? name.endIndex
-        return MetricNameDescriptor(
-            metricName: String(name[..<split]), unitName: String(name[split...].dropFirst()), helpText: help)
     }
 }

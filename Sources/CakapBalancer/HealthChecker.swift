@@ -40,12 +40,9 @@ public struct HealthChecker: Service {
                 for target in pool.targets {
                     group.addTask {
                         let passed = await check(target)
-                        let before = await pool.statuses().first { $0.url == target.url }?.healthy
-                        await pool.recordCheck(target, passed: passed)
-                        let after = await pool.statuses().first { $0.url == target.url }?.healthy
-                        if before != after {
+                        if let healthy = await pool.recordCheck(target, passed: passed) {
                             logger.notice(
-                                "target \(after == true ? "healthy" : "unhealthy")",
+                                "target \(healthy ? "healthy" : "unhealthy")",
                                 metadata: ["pool": "\(pool.name)", "target": "\(target.url)"])
                         }
                     }

@@ -91,8 +91,11 @@ public actor TargetPool {
     }
 
     /// The result of one active health check.
-    public func recordCheck(_ target: Target, passed: Bool) {
-        guard var state = states[target] else { return }
+    /// - Returns: the target's new health when this check changed it, else nil.
+    @discardableResult
+    public func recordCheck(_ target: Target, passed: Bool) -> Bool? {
+        guard var state = states[target] else { return nil }
+        let before = state.healthy
         if passed {
             state.successes += 1
             state.failures = 0
@@ -103,6 +106,7 @@ public actor TargetPool {
             if state.healthy && state.failures >= unhealthyThreshold { state.healthy = false }
         }
         states[target] = state
+        return state.healthy == before ? nil : state.healthy
     }
 
     /// How many targets are healthy now.

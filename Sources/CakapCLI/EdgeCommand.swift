@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import CakapEdge
 import Foundation
+import Identity
 import Logging
 import ServiceLifecycle
 
@@ -15,8 +16,9 @@ struct EdgeCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on.") var host: String = "127.0.0.1"
     @Option(help: "A region: name=balancerURL. Repeat; the first is the default.") var region: [String] = []
     @Option(help: "Identity data folder (users, signing key).") var data: String
-    @Option(help: "Development user pool id.") var poolId: String = "us-east-1_cakapdev"
-    @Option(help: "Development app client id.") var clientId: String = "cakapdevelopmentclient0001"
+    @Option(help: "Development user pool id.") var poolId: String = IdentityPoolSettings.development.poolId
+    @Option(help: "App client id (the token audience).") var clientId: String = IdentityPoolSettings.development
+        .clientId
     @Option(help: "Verify tokens of an external pool instead: its JWKS URL (needs --issuer).") var jwks: String?
     @Option(help: "The external pool's issuer.") var issuer: String?
     @Option(help: "Conversations service URL.") var conversations: String?

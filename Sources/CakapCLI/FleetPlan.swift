@@ -1,4 +1,5 @@
 import Foundation
+import Identity
 import Topology
 
 /// What `cakap up` starts: for each region a balancer and its pools' workers (zone a, and b as the
@@ -46,8 +47,8 @@ struct FleetPlan: Codable {
                 workers: workers)
         }
         self.edgePort = edgePort
-        poolId = "us-east-1_cakapdev"
-        clientId = "cakapdevelopmentclient0001"
+        poolId = IdentityPoolSettings.development.poolId
+        clientId = IdentityPoolSettings.development.clientId
     }
 
     /// `cakap lb` arguments for a region.

@@ -28,10 +28,9 @@ public struct Edge: Sendable {
         self.configuration = configuration
         switch configuration.identity {
         case .development(let dataDirectory, let poolId, let clientId):
-            var settings = IdentityPoolSettings(
-                poolId: poolId, clientId: clientId, region: "us-east-1", publicBaseURL: configuration.publicURL + "/idp"
-            )
-            settings.bcryptCost = IdentityPoolSettings.development(publicBaseURL: settings.publicBaseURL).bcryptCost
+            var settings = IdentityPoolSettings.development(publicBaseURL: configuration.publicURL + "/idp")
+            settings.poolId = poolId
+            settings.clientId = clientId
             let provider = try DevelopmentIdentityProvider(
                 settings: settings, dataDirectory: dataDirectory, logger: logger)
             identityProvider = provider

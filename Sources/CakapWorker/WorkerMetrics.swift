@@ -1,3 +1,4 @@
+import CakapMetrics
 import Foundation
 import Hummingbird
 import Logging
@@ -93,23 +94,5 @@ struct WorkerErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             logger.error("\(request.method) \(request.uri.path) failed: \(error)")
             throw WorkerError(.internalServerError, "internal error")
         }
-    }
-}
-
-extension PrometheusCollectorRegistry {
-    /// A counter named `prefix_unit` (the registry wants the unit as a separate part).
-    func counter(_ name: String, labels: [(String, String)], help: String) -> Counter {
-        makeCounter(descriptor: Self.descriptor(name, help), labels: labels)
-    }
-
-    /// A gauge named `prefix_unit`.
-    func gauge(_ name: String, labels: [(String, String)], help: String) -> Gauge {
-        makeGauge(descriptor: Self.descriptor(name, help), labels: labels)
-    }
-
-    static func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
-        let split = name.lastIndex(of: "_") ?? name.endIndex
-        return MetricNameDescriptor(
-            metricName: String(name[..<split]), unitName: String(name[split...].dropFirst()), helpText: help)
     }
 }

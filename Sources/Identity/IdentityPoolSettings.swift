@@ -62,6 +62,9 @@ public struct IdentityPoolSettings: Sendable {
             publicBaseURL: publicBaseURL)
     }
 
+    /// The development pool's ids (the base URL does not matter for them).
+    public static var development: Self { development(publicBaseURL: "") }
+
     /// The `iss` claim of every token: `<publicBaseURL>/<poolId>`, as Cognito's is
     /// `https://cognito-idp.<region>.amazonaws.com/<poolId>`.
     public var issuer: String { publicBaseURL + "/" + poolId }

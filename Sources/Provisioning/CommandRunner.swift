@@ -25,19 +25,17 @@ public struct CommandRunner: Sendable {
         }
     }
 
-    /// Runs a command and returns its standard output (for short queries such as `--version`).
+    /// Runs a command and returns its output (standard output and error), or nil when it cannot
+    /// start or exits non-zero. For short queries such as `--version`.
     public func output(of arguments: [String]) -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return process.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
+        let capture = NSTemporaryDirectory() + "cakap-output-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: capture) }
+        guard
+            let child = try? ChildProcess(
+                executable: arguments[0], arguments: Array(arguments.dropFirst()), outputPath: capture),
+            child.waitUntilExit() == 0
+        else { return nil }
+        return (try? String(contentsOfFile: capture, encoding: .utf8)) ?? ""
     }
 
     static func lastLines(of path: String, count: Int) -> String {

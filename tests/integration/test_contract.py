@@ -77,7 +77,9 @@ def test_health_live_and_ready(worker):
     assert worker.get("/health/live").status_code == 200
     ready = worker.get("/health/ready")
     assert ready.status_code == 200
-    assert isinstance(ready.json(), dict)
+    body = ready.json()
+    assert body["status"] == "ready"
+    assert isinstance(body["loaded"], list) and isinstance(body["queue_depth"], int)
 
 
 PROMETHEUS_SAMPLE = re.compile(
