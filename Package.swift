@@ -11,7 +11,9 @@ let package = Package(
     name: "cakap",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "cakap", targets: ["CakapCLI"])
+        .executable(name: "cakap", targets: ["CakapCLI"]),
+        // The AWS Lambda `bootstrap` (provided.al2023), built fully static by scripts/build-lambda.
+        .executable(name: "cakap-lambda", targets: ["CakapLambda"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -25,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // Pure libraries: no networking.
@@ -56,7 +60,59 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The conversations API (R-API-1) as a pure core: routes, validation, the store and
+        // embedder seams with their fakes.
+        .target(
+            name: "Conversations",
+            dependencies: ["OllamaAPI", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         // Service libraries.
+        .target(
+            name: "LambdaRuntime",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ConversationsService",
+            dependencies: [
+                "Conversations",
+                "LambdaRuntime",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ConversationsServer",
+            dependencies: [
+                "Conversations",
+                "Identity",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "CakapLambda",
+            dependencies: [
+                "ConversationsService",
+                "LambdaRuntime",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "CakapMetrics",
             dependencies: [.product(name: "Prometheus", package: "swift-prometheus")],
@@ -139,6 +195,9 @@ let package = Package(
         .executableTarget(
             name: "CakapCLI",
             dependencies: [
+                "Conversations",
+                "ConversationsService",
+                "ConversationsServer",
                 "CakapWorker",
                 "CakapBalancer",
                 "CakapEdge",
@@ -180,6 +239,19 @@ let package = Package(
                 "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ConversationsTests",
+            dependencies: [
+                "Conversations",
+                "ConversationsService",
+                "ConversationsServer",
+                "LambdaRuntime",
+                "Identity",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,0 +1,132 @@
+import Foundation
+
+/// Who wrote a message.
+public enum Role: String, Codable, Sendable, CaseIterable {
+    case system, user, assistant
+}
+
+/// One turn of a conversation: `{"role": ..., "content": ...}`.
+public struct Message: Codable, Sendable, Equatable {
+    /// `system`, `user` (the learner) or `assistant` (the partner).
+    public var role: Role
+    /// The text of the turn.
+    public var content: String
+
+    public init(role: Role, content: String) {
+        self.role = role
+        self.content = content
+    }
+}
+
+/// A vector together with the model that made it; its dimension is `vector.count`. Vectors of
+/// different models are never compared with each other.
+public struct StoredEmbedding: Sendable, Equatable {
+    /// The embedding model's name (`all-minilm`), or `client` when the client sent the vector.
+    public var model: String
+    /// The vector.
+    public var vector: [Float]
+
+    public init(model: String, vector: [Float]) {
+        self.model = model
+        self.vector = vector
+    }
+}
+
+/// A stored conversation. `(uid, id)` is its key: the same id under two owners is two conversations.
+public struct ConversationRecord: Sendable, Equatable {
+    /// The owner: the `sub` claim of the learner's token.
+    public var uid: String
+    /// Chosen by the client.
+    public var id: UUID
+    public var title: String
+    public var messages: [Message]
+    /// Nil when there is nothing to embed yet, or computing it failed.
+    public var embedding: StoredEmbedding?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        uid: String, id: UUID, title: String, messages: [Message], embedding: StoredEmbedding?, createdAt: Date,
+        updatedAt: Date
+    ) {
+        self.uid = uid
+        self.id = id
+        self.title = title
+        self.messages = messages
+        self.embedding = embedding
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// A row of the list: no messages, only what a history view shows.
+public struct ConversationSummary: Sendable, Equatable {
+    public var id: UUID
+    public var title: String
+    public var messageCount: Int
+    /// The start of the last message, for a preview line.
+    public var preview: String
+    public var createdAt: Date
+    public var updatedAt: Date
+    /// Microseconds since 1970 of `updatedAt`, exactly as stored (the paging key with `id`).
+    public var updatedAtMicros: Int64
+
+    public init(
+        id: UUID, title: String, messageCount: Int, preview: String, createdAt: Date, updatedAt: Date,
+        updatedAtMicros: Int64
+    ) {
+        self.id = id
+        self.title = title
+        self.messageCount = messageCount
+        self.preview = preview
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.updatedAtMicros = updatedAtMicros
+    }
+}
+
+/// A neighbour found by `/similar`.
+public struct SimilarConversation: Sendable, Equatable {
+    public var id: UUID
+    public var title: String
+    public var updatedAt: Date
+    /// Cosine distance, 0 (same direction) to 2.
+    public var distance: Double
+
+    public init(id: UUID, title: String, updatedAt: Date, distance: Double) {
+        self.id = id
+        self.title = title
+        self.updatedAt = updatedAt
+        self.distance = distance
+    }
+}
+
+/// Where a list page starts: after this `(updated_at, id)`, newest first.
+public struct ListCursor: Sendable, Equatable {
+    public var updatedAtMicros: Int64
+    public var id: UUID
+
+    public init(updatedAtMicros: Int64, id: UUID) {
+        self.updatedAtMicros = updatedAtMicros
+        self.id = id
+    }
+
+    /// Opaque to clients: `base64url("<micros>.<uuid>")`.
+    public var token: String {
+        Data("\(updatedAtMicros).\(id.uuidString.lowercased())".utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    public init?(token: String) {
+        var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard token.count <= 128, let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8)
+        else { return nil }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else {
+            return nil
+        }
+        self.init(updatedAtMicros: micros, id: id)
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+
+extension ConversationsAPI {
+    /// POST: creates; the same owner and id again with the same title and messages answers the
+    /// stored one (200), with different ones 409 (use PUT).
+    func create(uid: String, body: [UInt8]) async throws -> APIResponse {
+        let fields = try ConversationFields(
+            body: body, allowed: ["id", "title", "conversation", "embedding"], settings: settings)
+        guard let id = fields.id else { throw APIError.badRequest("\"id\" is required") }
+        guard let title = fields.title else { throw APIError.badRequest("\"title\" is required") }
+        guard let messages = fields.messages else { throw APIError.badRequest("\"conversation\" is required") }
+        if let existing = try await store.fetch(uid: uid, id: id) {
+            return try repeatedCreate(existing, title: title, messages: messages)
+        }
+        let embedding = try await embedding(sent: fields.embedding, messages: messages)
+        let (record, inserted) = try await store.insert(
+            NewConversation(uid: uid, id: id, title: title, messages: messages, embedding: embedding))
+        if !inserted { return try repeatedCreate(record, title: title, messages: messages) }
+        return try Self.json(201, ConversationBody(record, includeVector: false))
+    }
+
+    private func repeatedCreate(_ existing: ConversationRecord, title: String, messages: [Message]) throws
+        -> APIResponse
+    {
+        guard existing.title == title, existing.messages == messages else {
+            throw APIError(409, "a conversation with this id exists with other content; change it with PUT")
+        }
+        return try Self.json(200, ConversationBody(existing, includeVector: false))
+    }
+
+    func get(uid: String, id: UUID, query: [String: String]) async throws -> APIResponse {
+        let include = query["include"]
+        guard include == nil || include == "embedding" else {
+            throw APIError.badRequest("\"include\" may only be \"embedding\"")
+        }
+        guard let record = try await store.fetch(uid: uid, id: id) else { throw notFound }
+        return try Self.json(200, ConversationBody(record, includeVector: include == "embedding"))
+    }
+
+    /// PUT: changes only the fields sent. New messages without a vector get a new vector (or
+    /// none, if it cannot be made), never the old one.
+    func update(uid: String, id: UUID, body: [UInt8]) async throws -> APIResponse {
+        let fields = try ConversationFields(body: body, allowed: ["title", "conversation", "embedding"], settings: settings)
+        guard fields.title != nil || fields.messages != nil || fields.embedding != nil else {
+            throw APIError.badRequest("nothing to change: send title, conversation or embedding")
+        }
+        var changes = ConversationChanges(title: fields.title, messages: fields.messages)
+        if let vector = fields.embedding {
+            changes.embedding = .set(StoredEmbedding(model: Self.clientModel, vector: vector))
+        } else if let messages = fields.messages {
+            guard try await store.fetch(uid: uid, id: id) != nil else { throw notFound }
+            changes.embedding = try await embedding(sent: nil, messages: messages).map { .set($0) } ?? .clear
+        }
+        guard let record = try await store.update(uid: uid, id: id, changes) else { throw notFound }
+        return try Self.json(200, ConversationBody(record, includeVector: false))
+    }
+
+    func delete(uid: String, id: UUID) async throws -> APIResponse {
+        guard try await store.delete(uid: uid, id: id) else { throw notFound }
+        return try Self.json(200, DeletedBody(deleted: 1))
+    }
+
+    func deleteAll(uid: String) async throws -> APIResponse {
+        try Self.json(200, DeletedBody(deleted: try await store.deleteAll(uid: uid)))
+    }
+
+    /// Newest first; `limit` (1…maxPageSize) and the opaque `cursor` of the previous page.
+    func list(uid: String, query: [String: String]) async throws -> APIResponse {
+        let limit = try Self.integer(query["limit"], name: "limit", range: 1...settings.maxPageSize)
+            ?? settings.defaultPageSize
+        var cursor: ListCursor?
+        if let token = query["cursor"] {
+            guard let parsed = ListCursor(token: token) else {
+                throw APIError.badRequest("\"cursor\" is not one this service gave out")
+            }
+            cursor = parsed
+        }
+        // One extra row says whether another page exists.
+        let rows = try await store.list(uid: uid, limit: limit + 1, after: cursor)
+        let page = rows.prefix(limit)
+        let next = rows.count > limit ? page.last.map { ListCursor(updatedAtMicros: $0.updatedAtMicros, id: $0.id) } : nil
+        return try Self.json(200, ListBody(items: page.map(SummaryBody.init), next_cursor: next?.token))
+    }
+
+    /// Beyond the brief: the owner's `k` nearest conversations to this one, by cosine distance
+    /// between vectors of the same model.
+    func similar(uid: String, id: UUID, query: [String: String]) async throws -> APIResponse {
+        let k = try Self.integer(query["k"], name: "k", range: 1...settings.maxSimilar) ?? 5
+        guard let record = try await store.fetch(uid: uid, id: id) else { throw notFound }
+        guard let embedding = record.embedding else {
+            throw APIError(409, "this conversation has no vector yet; it gets one when it has learner turns")
+        }
+        let neighbours = try await store.nearest(
+            uid: uid, to: embedding.vector, model: embedding.model, excluding: id, limit: k)
+        return try Self.json(
+            200,
+            SimilarBody(
+                model: embedding.model,
+                items: neighbours.map {
+                    .init(
+                        id: $0.id.uuidString.lowercased(), title: $0.title,
+                        updated_at: Timestamps.format($0.updatedAt), distance: $0.distance)
+                }))
+    }
+
+    // MARK: - Helpers
+
+    /// The model name recorded for vectors the client sent.
+    static let clientModel = "client"
+
+    var notFound: APIError { APIError(404, "no such conversation") }
+
+    /// The vector to store: the client's, else one made from the learner's turns, else none
+    /// (no learner text yet, or the embedder failed: logged, the save still succeeds).
+    func embedding(sent: [Float]?, messages: [Message]) async throws -> StoredEmbedding? {
+        if let sent { return StoredEmbedding(model: Self.clientModel, vector: sent) }
+        guard let embedder else { return nil }
+        let learnerText = messages.filter { $0.role == .user }.map(\.content).joined(separator: "\n")
+        guard !learnerText.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
+        do {
+            let vector = try await embedder.embed(String(learnerText.suffix(settings.embeddingInputCharacters)))
+            guard vector.count == settings.embeddingDimensions else {
+                logger.error(
+                    "embedding model returned the wrong dimension; storing no vector",
+                    metadata: [
+                        "model": "\(embedder.model)", "got": "\(vector.count)",
+                        "configured": "\(settings.embeddingDimensions)",
+                    ])
+                return nil
+            }
+            return StoredEmbedding(model: embedder.model, vector: vector)
+        } catch {
+            logger.warning("embedding failed; storing no vector", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    static func integer(_ text: String?, name: String, range: ClosedRange<Int>) throws(APIError) -> Int? {
+        guard let text else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw .badRequest("\"\(name)\" must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+}
