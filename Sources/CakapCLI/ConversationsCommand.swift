@@ -12,7 +12,8 @@ import ServiceLifecycle
 struct ConversationsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conversations",
-        abstract: "Run the conversations API over HTTP (database from DB_HOST, DB_PORT, DB_USER, DB_PASSWORD, DB_NAME).")
+        abstract: "Run the conversations API over HTTP (database from DB_HOST, DB_PORT, DB_USER, DB_PASSWORD, DB_NAME)."
+    )
 
     @Option(help: "Listener port.") var port: Int = 8090
     @Option(help: "Address to listen on.") var host: String = "127.0.0.1"

@@ -64,7 +64,7 @@ struct APIError: Error {
     static func badRequest(_ message: String) -> APIError { APIError(400, message) }
 }
 
-// MARK: - Response bodies (docs/openapi/conversations.yaml)
+// MARK: - Response bodies (docs/openapi/conversations.yaml; snake_case on the wire)
 
 /// A conversation as returned by GET, POST and PUT.
 struct ConversationBody: Encodable {
@@ -72,89 +72,115 @@ struct ConversationBody: Encodable {
     let id: String
     let title: String
     let conversation: [Message]
-    let message_count: Int
-    /// The model that made the stored vector, or nil when there is none.
-    let embedding_model: String?
-    let embedding_dimensions: Int?
-    /// The vector itself, only with `?include=embedding`.
+    let messageCount: Int
+    /// The model that made the stored vector, or null when there is none.
+    let embeddingModel: String?
+    let embeddingDimensions: Int?
+    /// The vector itself, only with `?include=embedding`; absent otherwise.
     let embedding: [Float]?
-    let created_at: String
-    let updated_at: String
+    let createdAt: String
+    let updatedAt: String
 
     init(_ record: ConversationRecord, includeVector: Bool) {
         uid = record.uid
         id = record.id.uuidString.lowercased()
         title = record.title
         conversation = record.messages
-        message_count = record.messages.count
-        embedding_model = record.embedding?.model
-        embedding_dimensions = record.embedding?.vector.count
+        messageCount = record.messages.count
+        embeddingModel = record.embedding?.model
+        embeddingDimensions = record.embedding?.vector.count
         embedding = includeVector ? record.embedding?.vector : nil
-        created_at = Timestamps.format(record.createdAt)
-        updated_at = Timestamps.format(record.updatedAt)
+        createdAt = Timestamps.format(record.createdAt)
+        updatedAt = Timestamps.format(record.updatedAt)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case uid, id, title, conversation, embedding
+        case messageCount = "message_count"
+        case embeddingModel = "embedding_model"
+        case embeddingDimensions = "embedding_dimensions"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
     }
 
     func encode(to encoder: any Encoder) throws {
-        enum Key: String, CodingKey {
-            case uid, id, title, conversation, message_count, embedding_model, embedding_dimensions, embedding,
-                created_at, updated_at
-        }
-        var container = encoder.container(keyedBy: Key.self)
+        var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(uid, forKey: .uid)
         try container.encode(id, forKey: .id)
         try container.encode(title, forKey: .title)
         try container.encode(conversation, forKey: .conversation)
-        try container.encode(message_count, forKey: .message_count)
-        try container.encode(embedding_model, forKey: .embedding_model)  // null, not absent
-        try container.encode(embedding_dimensions, forKey: .embedding_dimensions)
+        try container.encode(messageCount, forKey: .messageCount)
+        try container.encode(embeddingModel, forKey: .embeddingModel)  // null, not absent
+        try container.encode(embeddingDimensions, forKey: .embeddingDimensions)
         try container.encodeIfPresent(embedding, forKey: .embedding)
-        try container.encode(created_at, forKey: .created_at)
-        try container.encode(updated_at, forKey: .updated_at)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(updatedAt, forKey: .updatedAt)
     }
 }
 
+/// A row of the list.
 struct SummaryBody: Encodable {
     let id: String
     let title: String
-    let message_count: Int
+    let messageCount: Int
     let preview: String
-    let created_at: String
-    let updated_at: String
+    let createdAt: String
+    let updatedAt: String
 
     init(_ summary: ConversationSummary) {
         id = summary.id.uuidString.lowercased()
         title = summary.title
-        message_count = summary.messageCount
+        messageCount = summary.messageCount
         preview = summary.preview
-        created_at = Timestamps.format(summary.createdAt)
-        updated_at = Timestamps.format(summary.updatedAt)
+        createdAt = Timestamps.format(summary.createdAt)
+        updatedAt = Timestamps.format(summary.updatedAt)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, title, preview
+        case messageCount = "message_count"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
     }
 }
 
+/// A page of the list.
 struct ListBody: Encodable {
     let items: [SummaryBody]
     /// Pass as `cursor` for the next page; null on the last page.
-    let next_cursor: String?
+    let nextCursor: String?
+
+    enum CodingKeys: String, CodingKey {
+        case items
+        case nextCursor = "next_cursor"
+    }
 
     func encode(to encoder: any Encoder) throws {
-        enum Key: String, CodingKey { case items, next_cursor }
-        var container = encoder.container(keyedBy: Key.self)
+        var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(items, forKey: .items)
-        try container.encode(next_cursor, forKey: .next_cursor)
+        try container.encode(nextCursor, forKey: .nextCursor)
     }
 }
 
+/// The neighbours of a conversation, nearest first.
 struct SimilarBody: Encodable {
     struct Item: Encodable {
         let id: String
         let title: String
-        let updated_at: String
+        let updatedAt: String
+        /// Cosine distance, 0 to 2.
         let distance: Double
+
+        enum CodingKeys: String, CodingKey {
+            case id, title, distance
+            case updatedAt = "updated_at"
+        }
     }
     let model: String
     let items: [Item]
 }
 
+/// How many conversations a DELETE removed.
 struct DeletedBody: Encodable {
     let deleted: Int
 }

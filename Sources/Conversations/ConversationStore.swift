@@ -55,7 +55,9 @@ public protocol ConversationStore: Sendable {
     func deleteAll(uid: String) async throws -> Int
     /// The owner's conversations nearest to `vector` (cosine) among those embedded by `model` with
     /// the same dimension, except `excluding`.
-    func nearest(uid: String, to vector: [Float], model: String, excluding: UUID, limit: Int) async throws
+    func nearest(
+        uid: String, to vector: [Float], model: String, excluding: UUID, limit: Int
+    ) async throws
         -> [SimilarConversation]
 }
 

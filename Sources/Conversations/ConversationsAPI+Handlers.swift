@@ -19,7 +19,9 @@ extension ConversationsAPI {
         return try Self.json(201, ConversationBody(record, includeVector: false))
     }
 
-    private func repeatedCreate(_ existing: ConversationRecord, title: String, messages: [Message]) throws
+    private func repeatedCreate(
+        _ existing: ConversationRecord, title: String, messages: [Message]
+    ) throws
         -> APIResponse
     {
         guard existing.title == title, existing.messages == messages else {
@@ -40,7 +42,8 @@ extension ConversationsAPI {
     /// PUT: changes only the fields sent. New messages without a vector get a new vector (or
     /// none, if it cannot be made), never the old one.
     func update(uid: String, id: UUID, body: [UInt8]) async throws -> APIResponse {
-        let fields = try ConversationFields(body: body, allowed: ["title", "conversation", "embedding"], settings: settings)
+        let fields = try ConversationFields(
+            body: body, allowed: ["title", "conversation", "embedding"], settings: settings)
         guard fields.title != nil || fields.messages != nil || fields.embedding != nil else {
             throw APIError.badRequest("nothing to change: send title, conversation or embedding")
         }
@@ -66,7 +69,8 @@ extension ConversationsAPI {
 
     /// Newest first; `limit` (1…maxPageSize) and the opaque `cursor` of the previous page.
     func list(uid: String, query: [String: String]) async throws -> APIResponse {
-        let limit = try Self.integer(query["limit"], name: "limit", range: 1...settings.maxPageSize)
+        let limit =
+            try Self.integer(query["limit"], name: "limit", range: 1...settings.maxPageSize)
             ?? settings.defaultPageSize
         var cursor: ListCursor?
         if let token = query["cursor"] {
@@ -78,8 +82,9 @@ extension ConversationsAPI {
         // One extra row says whether another page exists.
         let rows = try await store.list(uid: uid, limit: limit + 1, after: cursor)
         let page = rows.prefix(limit)
-        let next = rows.count > limit ? page.last.map { ListCursor(updatedAtMicros: $0.updatedAtMicros, id: $0.id) } : nil
-        return try Self.json(200, ListBody(items: page.map(SummaryBody.init), next_cursor: next?.token))
+        let next =
+            rows.count > limit ? page.last.map { ListCursor(updatedAtMicros: $0.updatedAtMicros, id: $0.id) } : nil
+        return try Self.json(200, ListBody(items: page.map(SummaryBody.init), nextCursor: next?.token))
     }
 
     /// Beyond the brief: the owner's `k` nearest conversations to this one, by cosine distance
@@ -99,7 +104,7 @@ extension ConversationsAPI {
                 items: neighbours.map {
                     .init(
                         id: $0.id.uuidString.lowercased(), title: $0.title,
-                        updated_at: Timestamps.format($0.updatedAt), distance: $0.distance)
+                        updatedAt: Timestamps.format($0.updatedAt), distance: $0.distance)
                 }))
     }
 

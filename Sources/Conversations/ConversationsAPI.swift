@@ -12,8 +12,9 @@ public struct ConversationsAPI: Sendable {
 
     /// - Parameters:
     ///   - embedder: makes the vector when a client sends none; nil stores none.
-    public init(store: any ConversationStore, embedder: (any Embedder)?, settings: ConversationsSettings, logger: Logger)
-    {
+    public init(
+        store: any ConversationStore, embedder: (any Embedder)?, settings: ConversationsSettings, logger: Logger
+    ) {
         self.store = store
         self.embedder = embedder
         self.settings = settings
@@ -82,8 +83,11 @@ public struct ConversationsAPI: Sendable {
         parts.removeFirst()
         guard (1...3).contains(parts.count) else { throw APIError(404, "no such route") }
         return try parts.map { part throws(APIError) in
-            guard let decoded = part.removingPercentEncoding, !decoded.isEmpty, decoded.count <= 256 else {
-                throw APIError.badRequest("a path segment is empty, too long or badly percent-encoded")
+            guard let decoded = part.removingPercentEncoding, !decoded.isEmpty, decoded.count <= 256,
+                !decoded.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            else {
+                throw APIError.badRequest(
+                    "a path segment is empty, too long, badly percent-encoded or has control characters")
             }
             return decoded
         }

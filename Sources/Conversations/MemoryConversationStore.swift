@@ -86,7 +86,9 @@ public actor MemoryConversationStore: ConversationStore {
         return rows.removeValue(forKey: uid)?.count ?? 0
     }
 
-    public func nearest(uid: String, to vector: [Float], model: String, excluding: UUID, limit: Int) throws
+    public func nearest(
+        uid: String, to vector: [Float], model: String, excluding: UUID, limit: Int
+    ) throws
         -> [SimilarConversation]
     {
         try check()

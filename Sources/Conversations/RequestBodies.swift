@@ -36,6 +36,9 @@ struct ConversationFields {
             guard !title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                 throw .badRequest("\"title\" must not be empty")
             }
+            guard !title.unicodeScalars.contains("\u{0}") else {
+                throw .badRequest("\"title\" contains a NUL character (U+0000), which cannot be stored")
+            }
             guard title.count <= settings.maxTitleCharacters else {
                 throw .badRequest("\"title\" is longer than \(settings.maxTitleCharacters) characters")
             }
@@ -71,6 +74,9 @@ struct ConversationFields {
             }
             guard case .string(let content) = fields["content"] ?? .null else {
                 throw .badRequest("\(place).content must be a string")
+            }
+            guard !content.unicodeScalars.contains("\u{0}") else {
+                throw .badRequest("\(place).content contains a NUL character (U+0000), which cannot be stored")
             }
             guard content.count <= settings.maxMessageCharacters else {
                 throw .badRequest("\(place).content is longer than \(settings.maxMessageCharacters) characters")

@@ -54,7 +54,8 @@ public struct ConversationsServer: Sendable {
     }
 
     func serve(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        let requestId = request.headers[HTTPField.Name("x-request-id")!].map { String($0.prefix(64)) }
+        let requestId =
+            request.headers[HTTPField.Name("x-request-id")!].map { String($0.prefix(64)) }
             ?? UUID().uuidString.lowercased()
         var caller: String?
         do {
@@ -85,6 +86,7 @@ public struct ConversationsServer: Sendable {
         }
         headers[HTTPField.Name("x-request-id")!] = requestId
         return Response(
-            status: .init(code: answer.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
+            status: .init(code: answer.status), headers: headers,
+            body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
     }
 }

@@ -19,7 +19,8 @@ extension ConversationsAPI {
         if let body = proxyEvent.bodyBytes {
             answer = await handle(
                 APIRequest(
-                    method: proxyEvent.httpMethod, path: proxyEvent.path, query: proxyEvent.queryStringParameters ?? [:],
+                    method: proxyEvent.httpMethod, path: proxyEvent.path,
+                    query: proxyEvent.queryStringParameters ?? [:],
                     body: body, caller: proxyEvent.callerSub, requestId: requestId))
         } else {
             answer = .error(400, "the body is marked base64 but does not decode")

@@ -41,7 +41,8 @@ public struct ConversationsBackend: Service {
                 try await store.migrate(dimensions: settings.embeddingDimensions)
                 return
             } catch {
-                let detail = (error as? PSQLError).map { PostgresConversationStore.classify($0).description } ?? "\(error)"
+                let detail =
+                    (error as? PSQLError).map { PostgresConversationStore.classify($0).description } ?? "\(error)"
                 guard ContinuousClock.now < deadline else {
                     throw ConfigurationError("the database schema could not be prepared: \(detail)")
                 }

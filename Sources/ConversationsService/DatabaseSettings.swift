@@ -53,7 +53,9 @@ public struct DatabaseSettings: Sendable, Equatable {
     ]
 
     /// Reads the `DB_*` variables; nil when `DB_HOST` is unset.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
+    public static func fromEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment
+    )
         throws -> DatabaseSettings?
     {
         guard let host = environment["DB_HOST"], !host.isEmpty else { return nil }

@@ -126,12 +126,15 @@ public struct PostgresConversationStore: ConversationStore {
 
     public func deleteAll(uid: String) async throws -> Int {
         try await bounded {
-            let rows = try await client.query("DELETE FROM conversations WHERE uid = \(uid) RETURNING 1", logger: logger)
+            let rows = try await client.query(
+                "DELETE FROM conversations WHERE uid = \(uid) RETURNING 1", logger: logger)
             return try await rows.collect().count
         }
     }
 
-    public func nearest(uid: String, to vector: [Float], model: String, excluding: UUID, limit: Int) async throws
+    public func nearest(
+        uid: String, to vector: [Float], model: String, excluding: UUID, limit: Int
+    ) async throws
         -> [SimilarConversation]
     {
         let text = VectorText.format(vector)
@@ -179,7 +182,8 @@ public struct PostgresConversationStore: ConversationStore {
             for try await (id, title, updated, distance) in try await connection.query(query, logger: logger).decode(
                 (UUID, String, Int64, Double).self)
             {
-                found.append(SimilarConversation(id: id, title: title, updatedAt: Self.date(updated), distance: distance))
+                found.append(
+                    SimilarConversation(id: id, title: title, updatedAt: Self.date(updated), distance: distance))
             }
             return found
         }

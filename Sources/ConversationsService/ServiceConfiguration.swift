@@ -16,12 +16,17 @@ public struct ServiceConfiguration: Sendable {
     /// The variables and what they mean, for `cakap config`.
     public static let descriptions: [(String, String)] =
         DatabaseSettings.descriptions + [
-            ("CAKAP_EMBED_URLS", "comma-separated base URLs of the LLM pool for /api/embed (empty: no server-side vectors)"),
+            (
+                "CAKAP_EMBED_URLS",
+                "comma-separated base URLs of the LLM pool for /api/embed (empty: no server-side vectors)"
+            ),
             ("CAKAP_EMBED_MODEL", "embedding model (default all-minilm)"),
             ("CAKAP_EMBED_DIMENSIONS", "its vector dimension, 1-2000 (default 384)"),
         ]
 
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
+    public static func fromEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment
+    )
         throws -> ServiceConfiguration
     {
         var configuration = ServiceConfiguration()
@@ -31,7 +36,9 @@ public struct ServiceConfiguration: Sendable {
                 String($0.trimmingCharacters(in: .whitespaces).trimmingSuffix("/"))
             }.filter { !$0.isEmpty }
         }
-        if let model = environment["CAKAP_EMBED_MODEL"], !model.isEmpty { configuration.settings.embeddingModel = model }
+        if let model = environment["CAKAP_EMBED_MODEL"], !model.isEmpty {
+            configuration.settings.embeddingModel = model
+        }
         if let text = environment["CAKAP_EMBED_DIMENSIONS"], !text.isEmpty {
             guard let value = Int(text), (1...2000).contains(value) else {
                 throw ConfigurationError("CAKAP_EMBED_DIMENSIONS must be 1-2000 (pgvector indexes at most 2,000)")

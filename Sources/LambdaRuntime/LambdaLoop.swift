@@ -33,7 +33,8 @@ public enum LambdaLoop {
             } catch {
                 logger.error("invocation failed", metadata: ["error": "\(error)"])
                 try await client.reportError(
-                    for: invocation.requestId, FunctionError("the handler failed: \(type(of: error))", type: "Runtime.HandlerError"))
+                    for: invocation.requestId,
+                    FunctionError("the handler failed: \(type(of: error))", type: "Runtime.HandlerError"))
             }
         }
     }
@@ -43,7 +44,9 @@ public enum LambdaLoop {
         try? await client.reportInitError(FunctionError("initialisation failed: \(error)", type: "Runtime.InitError"))
     }
 
-    static func withDeadline<T: Sendable>(_ budget: Duration, _ operation: @escaping @Sendable () async throws -> T)
+    static func withDeadline<T: Sendable>(
+        _ budget: Duration, _ operation: @escaping @Sendable () async throws -> T
+    )
         async throws -> T
     {
         guard budget > .zero else { throw FunctionError("the deadline had passed on arrival", type: "Runtime.Timeout") }

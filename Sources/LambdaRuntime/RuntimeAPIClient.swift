@@ -64,7 +64,8 @@ public struct HTTPRuntimeAPIClient: RuntimeAPIClient {
     }
 
     public func nextInvocation() async throws -> Invocation {
-        let response = try await httpClient.execute(HTTPClientRequest(url: base + "/invocation/next"), timeout: .hours(24))
+        let response = try await httpClient.execute(
+            HTTPClientRequest(url: base + "/invocation/next"), timeout: .hours(24))
         let body = try await response.body.collect(upTo: 6 << 20 + 1024)  // Lambda's 6 MB payload limit
         guard response.status == .ok else {
             throw ProtocolError(description: "invocation/next answered HTTP \(response.status.code)")

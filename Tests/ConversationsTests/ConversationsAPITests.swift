@@ -31,7 +31,9 @@ import Testing
     static let id1 = "6f1c8e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b"
     static let id2 = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 
-    static func body(id: String = id1, title: String = "Weekend", user: String = "I goes to the market yesterday")
+    static func body(
+        id: String = id1, title: String = "Weekend", user: String = "I goes to the market yesterday"
+    )
         -> String
     {
         #"{"id":"\#(id)","title":"\#(title)","conversation":[{"role":"assistant","content":"Hi! What did you do?"},{"role":"user","content":"\#(user)"}]}"#
@@ -47,7 +49,8 @@ import Testing
 
         let fetched = await call("GET", "/conversations/alice/\(Self.id1)", query: ["include": "embedding"])
         #expect(fetched.status == 200)
-        #expect((fetched.json["conversation"] as? [[String: String]])?.last?["content"] == "I goes to the market yesterday")
+        #expect(
+            (fetched.json["conversation"] as? [[String: String]])?.last?["content"] == "I goes to the market yesterday")
         #expect((fetched.json["embedding"] as? [Double])?.count == 8)
 
         let renamed = await call("PUT", "/conversations/alice/\(Self.id1)", #"{"title":"Market day"}"#)
@@ -109,12 +112,22 @@ import Testing
             #"{"id":"6f1c8e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b","title":"t","conversation":[{"role":"user","content":3}]}"#,
             "conversation[0].content must be a string"
         ),
-        (#"{"id":"6f1c8e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b","title":"t","conversation":[],"embedding":[1,2]}"#, "2 dimensions"),
+        (
+            #"{"id":"6f1c8e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b","title":"t","conversation":[],"embedding":[1,2]}"#,
+            "2 dimensions"
+        ),
         (
             #"{"id":"6f1c8e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b","title":"t","conversation":[],"embedding":[1,2,3,4,5,6,7,true]}"#,
             "embedding[7] must be a finite number"
         ),
-        (#"{"id":"6f1c8e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b","title":"t","conversation":[],"uid":"x"}"#, "unknown field \"uid\""),
+        (
+            #"{"id":"6f1c8e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b","title":"t","conversation":[],"uid":"x"}"#,
+            "unknown field \"uid\""
+        ),
+        (
+            #"{"id":"6f1c8e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b","title":"t","conversation":[{"role":"user","content":"a\u0000b"}]}"#,
+            "conversation[0].content contains a NUL character"
+        ),
     ])
     func badBodiesGet400WithAReason(body: String, reason: String) async throws {
         let answer = await call("POST", "/conversations/alice", body)
@@ -132,12 +145,14 @@ import Testing
         #expect(await call("POST", "/conversations/alice", #"{"title":"\#(big)"}"#, api: limited).status == 413)
         let tooLong = #"{"id":"\#(Self.id1)","title":"t","conversation":[{"role":"user","content":"12345678901"}]}"#
         #expect(await call("POST", "/conversations/alice", tooLong, api: limited).text.contains("longer than 10"))
-        let many = #"{"id":"\#(Self.id1)","title":"t","conversation":[{"role":"user","content":"a"},{"role":"user","content":"b"},{"role":"user","content":"c"}]}"#
+        let many =
+            #"{"id":"\#(Self.id1)","title":"t","conversation":[{"role":"user","content":"a"},{"role":"user","content":"b"},{"role":"user","content":"c"}]}"#
         #expect(await call("POST", "/conversations/alice", many, api: limited).text.contains("the limit is 2"))
     }
 
     @Test func badPathsAndMethods() async throws {
         #expect(await call("GET", "/conversations/alice/not-a-uuid").status == 400)
+        #expect(await call("GET", "/conversations/ali%00ce").status == 400)
         #expect(await call("PATCH", "/conversations/alice").status == 405)
         #expect(await call("POST", "/conversations/alice/\(Self.id1)").status == 405)
         #expect(await call("GET", "/conversations/alice/\(Self.id1)/other").status == 404)
@@ -194,9 +209,12 @@ import Testing
             (UUID().uuidString.lowercased(), "My grandmother cooks rendang for Eid"),
         ]
         for (id, text) in topics {
-            #expect(await call("POST", "/conversations/alice", Self.body(id: id, title: text, user: text)).status == 201)
+            #expect(
+                await call("POST", "/conversations/alice", Self.body(id: id, title: text, user: text)).status == 201)
         }
-        #expect(await call("POST", "/conversations/bob", Self.body(id: UUID().uuidString, user: topics[0].1), as: "bob").status == 201)
+        #expect(
+            await call("POST", "/conversations/bob", Self.body(id: UUID().uuidString, user: topics[0].1), as: "bob")
+                .status == 201)
         let similar = await call("GET", "/conversations/alice/\(Self.id1)/similar", query: ["k": "2"])
         #expect(similar.status == 200)
         let items = similar.json["items"] as? [[String: Any]] ?? []

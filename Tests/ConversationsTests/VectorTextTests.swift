@@ -6,7 +6,9 @@ import Testing
 /// Our pgvector text encoding (postgres-nio has no vector type).
 @Suite struct VectorTextTests {
     @Test func floatsSurviveTheRoundTripExactly() {
-        let vector: [Float] = [0, -1.5, .greatestFiniteMagnitude, .leastNormalMagnitude, 0.1, -0.33333334, .leastNonzeroMagnitude]
+        let vector: [Float] = [
+            0, -1.5, .greatestFiniteMagnitude, .leastNormalMagnitude, 0.1, -0.33333334, .leastNonzeroMagnitude,
+        ]
         #expect(VectorText.parse(VectorText.format(vector)) == vector)
         #expect(VectorText.format([1, 2.5]) == "[1.0,2.5]")
     }

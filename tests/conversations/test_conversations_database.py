@@ -1,0 +1,80 @@
+"""The service and its database: migrations safe to repeat and to run from several instances at
+once (R-DB-2), and a database stopped and restarted under a running service (503s, then recovery
+without restarting the service)."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+import uuid
+
+import pytest
+from conftest import Stack, User, free_port
+
+PSQL_MIRROR = "/var/lib/cakap/pgserver-0.1.4/pgserver/pginstall/bin/psql"
+
+
+def psql(stack: Stack, sql: str) -> str:
+    import os
+
+    from conftest import CAKAP_HOME
+
+    binary = PSQL_MIRROR if os.geteuid() == 0 else str(CAKAP_HOME / "engines/postgres-pgserver-0.1.4/pgserver/pginstall/bin/psql")
+    env = {**os.environ, "PGPASSWORD": stack.db_env["DB_PASSWORD"]}
+    result = subprocess.run(
+        [binary, "-h", "127.0.0.1", "-p", str(stack.pg_port), "-U", "cakap", "-d", "postgres", "-At", "-c", sql],
+        capture_output=True, text=True, env=env, timeout=30,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_migrations_are_recorded_once_with_the_extension_and_indexes(stack: Stack) -> None:
+    assert psql(stack, "SELECT extname FROM pg_extension WHERE extname = 'vector'") == "vector"
+    assert psql(stack, "SELECT version FROM cakap_schema_migrations") == "1"
+    indexes = psql(stack, "SELECT indexname FROM pg_indexes WHERE tablename = 'conversations' ORDER BY 1")
+    assert "conversations_embedding_hnsw_384" in indexes.split()
+    definition = psql(stack, "SELECT indexdef FROM pg_indexes WHERE indexname = 'conversations_embedding_hnsw_384'")
+    assert "hnsw" in definition and "vector_cosine_ops" in definition
+
+
+def test_several_instances_starting_at_once_share_one_schema(stack: Stack) -> None:
+    ports = [free_port() for _ in range(3)]
+    extra = [stack.conversations_process(port, name=f"conversations-extra-{port}") for port in ports]
+    try:
+        for process in extra:
+            process.start()
+        for process, port in zip(extra, ports):
+            process.wait_http(f"http://127.0.0.1:{port}/healthz", timeout=60)
+        assert psql(stack, "SELECT count(*) FROM cakap_schema_migrations") == "1"
+    finally:
+        for process in extra:
+            process.stop()
+
+
+def test_a_restarted_database_gives_503s_then_the_same_service_recovers(stack: Stack, alice: User, http) -> None:
+    root = f"{stack.service}/conversations/{alice.sub}"
+    body = {"id": str(uuid.uuid4()), "title": "before the outage", "conversation": []}
+    assert http.post(root, json=body, headers=alice.headers).status_code == 201
+    service = stack.services[0]
+
+    stack.postgres.stop()  # SIGTERM: cakap postgres shuts PostgreSQL down
+    started = time.monotonic()
+    down = http.get(root, headers=alice.headers, timeout=30)
+    assert down.status_code == 503, down.text
+    assert time.monotonic() - started < 10  # bounded: the store gives up after 5 s
+    assert "request" in down.json()["error"] and "SQLSTATE" not in down.text and "PSQL" not in down.text
+    assert down.headers.get("Retry-After")
+
+    stack.start_postgres()
+    deadline = time.monotonic() + 30
+    while True:
+        answer = http.get(f"{root}/{body['id']}", headers=alice.headers, timeout=30)
+        if answer.status_code == 200:
+            break
+        assert answer.status_code == 503, answer.text
+        assert time.monotonic() < deadline, "the service did not recover within 30 s"
+        time.sleep(0.5)
+    assert answer.json()["title"] == "before the outage"  # nothing was lost
+    assert service.process.poll() is None  # the same process
+    http.delete(root, headers=alice.headers)
