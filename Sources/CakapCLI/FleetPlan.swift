@@ -22,6 +22,10 @@ struct FleetPlan: Codable {
 
     var regions: [Region]
     var edgePort: Int
+    /// The embedded PostgreSQL (unused when `DB_HOST` names an external database).
+    var postgresPort: Int
+    /// `cakap conversations`.
+    var conversationsPort: Int
     var poolId: String
     var clientId: String
 
@@ -30,7 +34,10 @@ struct FleetPlan: Codable {
         "chat": ["smollm2:135m"], "scoring": ["smollm2:135m"], "llm": ["all-minilm:latest", "smollm2:135m"],
     ]
 
-    init(topology: Topology, small: Bool, basePort: Int, balancerBasePort: Int, adminBasePort: Int, edgePort: Int) {
+    init(
+        topology: Topology, small: Bool, basePort: Int, balancerBasePort: Int, adminBasePort: Int, edgePort: Int,
+        postgresPort: Int = 11800, conversationsPort: Int = 11801
+    ) {
         var nextPort = basePort
         regions = topology.regions.enumerated().map { index, region in
             var workers: [Worker] = []
@@ -47,6 +54,8 @@ struct FleetPlan: Codable {
                 workers: workers)
         }
         self.edgePort = edgePort
+        self.postgresPort = postgresPort
+        self.conversationsPort = conversationsPort
         poolId = IdentityPoolSettings.development.poolId
         clientId = IdentityPoolSettings.development.clientId
     }
@@ -63,12 +72,25 @@ struct FleetPlan: Codable {
             }
     }
 
+    var conversationsURL: String { "http://127.0.0.1:\(conversationsPort)" }
+
+    /// `cakap conversations` arguments; its database comes in the `DB_*` variables.
+    func conversationsArguments() -> [String] {
+        [
+            "conversations", "--port", String(conversationsPort), "--edge", "http://127.0.0.1:\(edgePort)",
+            "--client-id", clientId,
+        ]
+    }
+
+    /// Base URLs for `/api/embed`: each region's balancer (the LLM pool's path rule).
+    var embedURLs: String { regions.map { "http://127.0.0.1:\($0.balancerPort)" }.joined(separator: ",") }
+
     /// `cakap edge` arguments.
     func edgeArguments(dataDirectory: String, webDirectory: String, topologyPath: String) -> [String] {
         [
             "edge", "--port", String(edgePort), "--data", dataDirectory, "--web", webDirectory, "--topology",
             topologyPath,
-            "--pool-id", poolId, "--client-id", clientId,
+            "--pool-id", poolId, "--client-id", clientId, "--conversations", conversationsURL,
         ] + regions.flatMap { ["--region", "\($0.name)=http://127.0.0.1:\($0.balancerPort)"] }
     }
 }

@@ -52,6 +52,7 @@ actor LocalFleet {
                         restartable: true)
                 }
             }
+            let database = try startDatabase()
             say("started \(plan.regions.flatMap(\.workers).count) workers; loading models …")
             for worker in plan.regions.flatMap(\.workers) {
                 try await waitUntilAnswering(
@@ -66,6 +67,7 @@ actor LocalFleet {
                     "http://127.0.0.1:\(region.adminPort)/health", name: "balancer \(region.name)",
                     process: "lb-\(region.name)")
             }
+            try await startConversations(database)
             try start(
                 name: "edge",
                 arguments: plan.edgeArguments(
@@ -85,6 +87,58 @@ actor LocalFleet {
         await stopAll()
         try? await httpClient.shutdown()
         say("stopped")
+    }
+
+    // MARK: - Database and conversations
+
+    /// Where the conversations service finds its database.
+    enum Database {
+        /// `DB_HOST` is set: that database, as configured by the `DB_*` variables.
+        case external
+        /// The embedded PostgreSQL: its data folder (the password is beside it).
+        case embedded(dataFolder: String)
+    }
+
+    /// The embedded PostgreSQL unless `DB_HOST` names a database. As root, PostgreSQL runs as an
+    /// unprivileged user that cannot enter root's home, so its data lives under /var/lib/cakap.
+    private func startDatabase() throws -> Database {
+        if let host = ProcessInfo.processInfo.environment["DB_HOST"], !host.isEmpty { return .external }
+        let folder =
+            geteuid() == 0 ? "/var/lib/cakap/up-\(plan.postgresPort)/postgres" : dataDirectory + "/postgres"
+        try FileManager.default.createDirectory(
+            atPath: (folder as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try start(
+            name: "postgres", arguments: ["postgres", "--data", folder, "--port", String(plan.postgresPort)],
+            environment: [:], restartable: true)
+        return .embedded(dataFolder: folder)
+    }
+
+    /// Waits for the database, then starts `cakap conversations` against it.
+    private func startConversations(_ database: Database) async throws {
+        var environment = ["CAKAP_EMBED_URLS": plan.embedURLs]
+        if case .embedded(let folder) = database {
+            let deadline = ContinuousClock.now + .seconds(60)
+            while !((try? String(contentsOfFile: "\(dataDirectory)/logs/postgres.log", encoding: .utf8)) ?? "")
+                .contains("postgres ready")
+            {
+                if let status = children["postgres"]?.process?.exitStatus {
+                    throw FleetError(description: "postgres exited with status \(status); see \(dataDirectory)/logs")
+                }
+                guard ContinuousClock.now < deadline else { throw FleetError(description: "postgres not ready in 60 s") }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            let password = try String(contentsOfFile: folder + ".password", encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            environment.merge([
+                "DB_HOST": "127.0.0.1", "DB_PORT": String(plan.postgresPort), "DB_USER": "cakap",
+                "DB_PASSWORD": password, "DB_NAME": "postgres", "DB_SSLMODE": "disable",
+            ]) { $1 }
+        }
+        try start(
+            name: "conversations", arguments: plan.conversationsArguments(), environment: environment,
+            restartable: true)
+        try await waitUntilAnswering(
+            plan.conversationsURL + "/healthz", name: "conversations", process: "conversations")
     }
 
     // MARK: - Processes
@@ -163,8 +217,14 @@ actor LocalFleet {
         }
     }
 
+    /// Stop order: the edge first, then the services behind it, the database last of all.
     private func rank(_ name: String) -> Int {
-        name == "edge" ? 0 : name.hasPrefix("lb-") ? 1 : 2
+        switch name {
+        case "edge": 0
+        case "conversations": 1
+        case "postgres": 4
+        default: name.hasPrefix("lb-") ? 2 : 3
+        }
     }
 
     // MARK: - Readiness
@@ -238,7 +298,7 @@ actor LocalFleet {
         }
         let edge = "http://127.0.0.1:\(plan.edgePort)"
         let document: [String: Any] = [
-            "edge": edge, "regions": regions,
+            "edge": edge, "regions": regions, "conversations": plan.conversationsURL,
             "identity": [
                 "endpoint": edge + "/idp/", "poolId": plan.poolId, "clientId": plan.clientId, "region": "us-east-1",
                 "jwks": edge + "/idp/\(plan.poolId)/.well-known/jwks.json",
@@ -265,6 +325,7 @@ actor LocalFleet {
                 )
             }
         }
+        say("  conversations API              \(plan.conversationsURL)   (through the edge at /conversations)")
         say("  logs                           \(dataDirectory)/logs")
         say("Ctrl-C stops everything.")
     }

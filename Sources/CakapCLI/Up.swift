@@ -5,7 +5,8 @@ import Provisioning
 import Topology
 
 /// `cakap up`: the whole local system — per region a balancer and three pools of workers sharing
-/// one model store (the local EFS), then the edge with the development identity provider.
+/// one model store (the local EFS), PostgreSQL with pgvector (the local RDS; an external one when
+/// `DB_HOST` is set), the conversations service, then the edge with the development identity provider.
 struct Up: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the local two-region fleet: workers, balancers, edge (Ctrl-C stops everything).")
@@ -19,7 +20,9 @@ struct Up: AsyncParsableCommand {
     @Option(help: "First worker port (default 11500).") var basePort: Int?
     @Option(help: "First balancer port, one per region (default 11600).") var balancerPort: Int?
     @Option(help: "First balancer admin port (default 11700).") var adminPort: Int?
-    @Option(help: "Data folder (identity users, logs); default $CAKAP_HOME/local.") var data: String?
+    @Option(help: "Embedded PostgreSQL port (default 11800; unused when DB_HOST is set).") var postgresPort: Int?
+    @Option(help: "Conversations service port (default 11801).") var conversationsPort: Int?
+    @Option(help: "Data folder (identity users, database, logs); default $CAKAP_HOME/local.") var data: String?
     @Option(help: "Seconds before a worker that exited is started again (default 5).") var restartDelay: Double?
     @Option(help: "Topology file.") var topology: String = Repository.root + "/config/topology.json"
     @Option(help: "Static web app folder served by the edge.") var web: String = Repository.root + "/web"
@@ -32,7 +35,9 @@ struct Up: AsyncParsableCommand {
         let plan = FleetPlan(
             topology: try Topology.load(fromFile: topology), small: small || (file.small ?? false),
             basePort: basePort ?? file.basePort ?? 11500, balancerBasePort: balancerPort ?? file.balancerPort ?? 11600,
-            adminBasePort: adminPort ?? file.adminPort ?? 11700, edgePort: edgePort ?? file.edgePort ?? 8080)
+            adminBasePort: adminPort ?? file.adminPort ?? 11700, edgePort: edgePort ?? file.edgePort ?? 8080,
+            postgresPort: postgresPort ?? file.postgresPort ?? 11800,
+            conversationsPort: conversationsPort ?? file.conversationsPort ?? 11801)
         let dataDirectory = data ?? paths.home + "/local"
         let fleet = LocalFleet(
             plan: plan, executable: CommandLine.executablePath, dataDirectory: dataDirectory, models: paths.models,
@@ -49,6 +54,8 @@ struct UpConfigurationFile: Decodable {
     var basePort: Int?
     var balancerPort: Int?
     var adminPort: Int?
+    var postgresPort: Int?
+    var conversationsPort: Int?
     var restartDelay: Double?
 
     static func load(_ path: String) throws -> Self {

@@ -122,12 +122,15 @@ def port_of(url: str) -> int:
 
 def fleet_port_plan(base: int, workers: int, regions: int) -> dict[str, list[int]]:
     """The ports `cakap up --base-port base --edge-port base+300` may use: workers from the base,
-    balancers at +100, admin ports at +200 (the defaults 11500/11600/11700 keep these offsets)."""
+    balancers at +100, admin ports at +200 (the defaults 11500/11600/11700 keep these offsets),
+    PostgreSQL and the conversations service at +301 and +302."""
     return {
         "workers": list(range(base, base + workers)),
         "balancers": [base + 100 + index for index in range(regions)],
         "admin": [base + 200 + index for index in range(regions)],
         "edge": [base + 300],
+        "postgres": [base + 301],
+        "conversations": [base + 302],
     }
 
 

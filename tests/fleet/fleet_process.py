@@ -111,7 +111,12 @@ class Fleet:
             "--base-port", str(self.base_port), "--data", str(self.data),
         ]  # fmt: skip
         # Beyond the contract: where `up` has them, move the balancers off their fixed defaults too.
-        for option, ports in (("--balancer-port", plan["balancers"]), ("--admin-port", plan["admin"])):
+        for option, ports in (
+            ("--balancer-port", plan["balancers"]),
+            ("--admin-port", plan["admin"]),
+            ("--postgres-port", plan["postgres"]),
+            ("--conversations-port", plan["conversations"]),
+        ):
             if option in up_options():
                 command += [option, str(ports[0])]
         return command

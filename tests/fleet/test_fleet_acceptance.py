@@ -268,10 +268,11 @@ def test_ollama_client_list(balancer_client):
 # --- the conversations routes before their service exists (R-API-1) -------------------------
 
 
-def test_conversations_need_a_token_and_say_unconfigured(fleet, user):
-    """R-API-1, R-AUTH-6: `/conversations/...` is authorised like every route; with a token and no
-    conversations service configured it answers 503 with an API-Gateway-shaped message."""
-    assert fleet.call_edge("GET", "/conversations/someone").status_code == 401
-    response = fleet.call_edge("GET", "/conversations/someone", token=user.id_token)
-    assert response.status_code == 503, response.text
-    assert isinstance(response.json().get("message"), str), response.text
+def test_conversations_need_a_token_and_the_owners_uid(fleet, user):
+    """R-API-1, R-AUTH-6: `/conversations/...` is authorised like every route (401 with the
+    API-Gateway-shaped message), and a uid other than the caller's is refused (403)."""
+    unauthorised = fleet.call_edge("GET", "/conversations/someone")
+    assert unauthorised.status_code == 401 and isinstance(unauthorised.json().get("message"), str)
+    response = fleet.call_edge("GET", "/conversations/someone", token=user.id_token, bearer=True)
+    assert response.status_code == 403, response.text
+    assert "your own conversations" in response.json()["error"]
