@@ -38,7 +38,7 @@ public struct ConversationsBackend: Service {
         let deadline = ContinuousClock.now + patience
         while true {
             do {
-                try await store.migrate(dimensions: settings.embeddingDimensions)
+                try await store.migrate(dimensions: settings.embeddingDimensions, timeout: deadline - .now)
                 return
             } catch {
                 let detail =

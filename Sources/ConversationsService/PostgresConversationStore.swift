@@ -21,9 +21,14 @@ public struct PostgresConversationStore: ConversationStore {
         self.exactScanLimit = exactScanLimit
     }
 
-    /// Applies the migrations (see `Migrations`).
-    public func migrate(dimensions: Int) async throws {
-        let applied = try await Migrations.apply(on: client, dimensions: dimensions, logger: logger)
+    /// Applies the migrations (see `Migrations`) within `timeout` (an HNSW index over many rows
+    /// takes a while to build, so this is not the per-request bound).
+    public func migrate(dimensions: Int, timeout: Duration) async throws {
+        let client = client
+        let logger = logger
+        let applied = try await bounded(within: timeout) {
+            try await Migrations.apply(on: client, dimensions: dimensions, logger: logger)
+        }
         logger.info("database schema ready", metadata: ["applied": "\(applied)"])
     }
 
@@ -233,6 +238,12 @@ public struct PostgresConversationStore: ConversationStore {
 
     /// Runs `operation` within `timeout`, turning driver errors into `StoreError`s.
     private func bounded<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await bounded(within: timeout, operation)
+    }
+
+    private func bounded<T: Sendable>(
+        within timeout: Duration, _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
         do {
             return try await withThrowingTaskGroup(of: T.self) { group in
                 group.addTask { try await operation() }

@@ -22,6 +22,8 @@ public enum LambdaLoop {
             served += 1
             var logger = logger
             logger[metadataKey: "aws_request_id"] = "\(invocation.requestId)"
+            logger[metadataKey: "function_arn"] = "\(invocation.functionARN)"
+            if let trace = invocation.traceId { logger[metadataKey: "trace_id"] = "\(trace)" }
             let remaining = Double(invocation.deadlineMilliseconds) / 1000 - now().timeIntervalSince1970
             let budget = Duration.milliseconds(Int64(remaining * 1000)) - reportingMargin
             do {
