@@ -31,15 +31,30 @@ struct Balance: AsyncParsableCommand {
             let (name, targets) = try BalancerConfiguration.parsePool(text)
             configuration.pools[name] = targets
         }
-        let httpClient = HTTPClient(
-            eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(2))))
-        let balancer = Balancer(configuration: configuration, httpClient: httpClient, logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: balancer.services(httpClient: httpClient), gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
-        try await group.run()
-        try await httpClient.shutdown()
+        try await withHTTPClient { httpClient in
+            let balancer = Balancer(configuration: configuration, httpClient: httpClient, logger: logger)
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: balancer.services(httpClient: httpClient), gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger))
+            try await group.run()
+        }
+    }
+}
+
+/// Runs `body` with an HTTP client that is shut down however `body` ends: AsyncHTTPClient stops
+/// the process when a client is dropped without `shutdown()`, which turned a failed start
+/// (a port in use, a database that never answered) into a crash.
+func withHTTPClient<Result>(_ body: (HTTPClient) async throws -> Result) async throws -> Result {
+    let client = HTTPClient(
+        eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(2))))
+    do {
+        let result = try await body(client)
+        try await client.shutdown()
+        return result
+    } catch {
+        try? await client.shutdown()
+        throw error
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CakapWorker
+import ConversationsService
 import Foundation
 
 /// `cakap config`: every setting with its value and meaning.
@@ -17,6 +18,15 @@ struct Config: AsyncParsableCommand {
             print(
                 setting.variable.padding(toLength: 26, withPad: " ", startingAt: 0)
                     + setting.value.padding(toLength: 40, withPad: " ", startingAt: 0) + "  " + setting.description)
+        }
+        print("\nconversations service (cakap conversations, the Lambda):")
+        let environment = ProcessInfo.processInfo.environment
+        for (variable, description) in ServiceConfiguration.descriptions {
+            let value =
+                variable == "DB_PASSWORD" ? (environment[variable] == nil ? "" : "(set)") : environment[variable] ?? ""
+            print(
+                variable.padding(toLength: 26, withPad: " ", startingAt: 0)
+                    + value.padding(toLength: 40, withPad: " ", startingAt: 0) + "  " + description)
         }
     }
 }

@@ -22,6 +22,7 @@ struct ConversationsCommand: AsyncParsableCommand {
     @Option(help: "The app client id (token audience).") var clientId: String = IdentityPoolSettings.development
         .clientId
     @Option(help: "Base URL of the local edge, for the default issuer.") var edge: String = "http://127.0.0.1:8080"
+    @Option(help: "Seconds to keep retrying the database at start-up before giving up.") var startupPatience: Int = 60
 
     func run() async throws {
         bootstrapLogging()
@@ -33,22 +34,24 @@ struct ConversationsCommand: AsyncParsableCommand {
         }
         var pool = IdentityPoolSettings.development(publicBaseURL: edge + "/idp")
         pool.clientId = clientId
-        let httpClient = HTTPClient(
-            eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(2))))
-        let verifier = TokenVerifier(
-            jwksURL: jwks ?? pool.jwksURL, issuer: issuer ?? pool.issuer, audience: clientId, httpClient: httpClient)
-        let backend = try ConversationsBackend(
-            database: database, configuration: configuration, httpClient: httpClient, logger: logger)
-        let server = ConversationsServer(
-            api: backend.api, verifier: verifier, maxBodyBytes: configuration.settings.maxBodyBytes, logger: logger)
-        var listener = ConversationsServer.Configuration()
-        listener.host = host
-        listener.port = port
-        let application = server.application(listener, beforeStart: { try await backend.prepare() })
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [backend, application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
-        try await httpClient.shutdown()
+        let patience = Duration.seconds(startupPatience)
+        try await withHTTPClient { httpClient in
+            let verifier = TokenVerifier(
+                jwksURL: jwks ?? pool.jwksURL, issuer: issuer ?? pool.issuer, audience: clientId, httpClient: httpClient
+            )
+            let backend = try ConversationsBackend(
+                database: database, configuration: configuration, httpClient: httpClient, logger: logger)
+            let server = ConversationsServer(
+                api: backend.api, verifier: verifier, maxBodyBytes: configuration.settings.maxBodyBytes, logger: logger)
+            var listener = ConversationsServer.Configuration()
+            listener.host = host
+            listener.port = port
+            let application = server.application(
+                listener, beforeStart: { try await backend.prepare(patience: patience) })
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [backend, application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+        }
     }
 }

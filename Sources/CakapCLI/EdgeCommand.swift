@@ -46,13 +46,12 @@ struct EdgeCommand: AsyncParsableCommand {
         configuration.conversationsURL = conversations
         configuration.webDirectory = web
         if !corsOrigin.isEmpty { configuration.corsOrigins = corsOrigin }
-        let httpClient = HTTPClient(
-            eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(2))))
-        let edge = try Edge(configuration: configuration, httpClient: httpClient, logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [edge.application()], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
-        try await httpClient.shutdown()
+        try await withHTTPClient { httpClient in
+            let edge = try Edge(configuration: configuration, httpClient: httpClient, logger: logger)
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [edge.application()], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+        }
     }
 }

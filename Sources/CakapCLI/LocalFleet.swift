@@ -124,7 +124,9 @@ actor LocalFleet {
                 if let status = children["postgres"]?.process?.exitStatus {
                     throw FleetError(description: "postgres exited with status \(status); see \(dataDirectory)/logs")
                 }
-                guard ContinuousClock.now < deadline else { throw FleetError(description: "postgres not ready in 60 s") }
+                guard ContinuousClock.now < deadline else {
+                    throw FleetError(description: "postgres not ready in 60 s")
+                }
                 try await Task.sleep(for: .milliseconds(200))
             }
             let password = try String(contentsOfFile: folder + ".password", encoding: .utf8)

@@ -43,7 +43,7 @@ public struct DatabaseSettings: Sendable, Equatable {
 
     /// The descriptions `cakap config` prints.
     public static let descriptions: [(String, String)] = [
-        ("DB_HOST", "database host; when unset, cakap up and cakap conversations use the embedded PostgreSQL"),
+        ("DB_HOST", "database host; when unset, cakap up runs the embedded PostgreSQL"),
         ("DB_PORT", "database port (default 5432)"),
         ("DB_USER", "database user"),
         ("DB_PASSWORD", "database password (never logged)"),

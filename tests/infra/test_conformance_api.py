@@ -28,11 +28,13 @@ def methods() -> list[tuple[str, str, dict]]:
 
 
 def test_r_api_1_the_six_conversation_routes_go_to_the_conversations_function() -> None:
-    """R-API-1 / R-FN-1: GET, POST, DELETE /conversations/{uid}; GET, PUT, DELETE /conversations/{uid}/{id}; one function."""
+    """R-API-1 / R-FN-1: GET, POST, DELETE /conversations/{uid}; GET, PUT, DELETE /conversations/{uid}/{id}; one function.
+    Beyond the brief: GET /conversations/{uid}/{id}/similar, to the same function."""
     routes = {(p, verb) for p, verb, props in methods() if p.startswith("/conversations") and verb != "OPTIONS"}
     assert routes == {
         ("/conversations/{uid}", "GET"), ("/conversations/{uid}", "POST"), ("/conversations/{uid}", "DELETE"),
         ("/conversations/{uid}/{id}", "GET"), ("/conversations/{uid}/{id}", "PUT"), ("/conversations/{uid}/{id}", "DELETE"),
+        ("/conversations/{uid}/{id}/similar", "GET"),
     }
     for p, verb, props in methods():
         if p.startswith("/conversations") and verb != "OPTIONS":
