@@ -145,17 +145,21 @@ public struct PostgresConversationStore: ConversationStore {
         let text = VectorText.format(vector)
         let dimension = vector.count
         return try await bounded {
+            // Counting stops just past the limit: the owner's whole history need not be read.
             let countRows = try await client.query(
                 """
-                SELECT count(*)::int8 FROM conversations
-                WHERE uid = \(uid) AND embedding_model = \(model) AND embedding_dim = \(dimension)
+                SELECT count(*)::int8 FROM (
+                    SELECT 1 FROM conversations
+                    WHERE uid = \(uid) AND embedding_model = \(model) AND embedding_dim = \(dimension)
+                    LIMIT \(exactScanLimit + 1)) AS owned
                 """, logger: logger)
             var count: Int64 = 0
             for try await value in countRows.decode(Int64.self) { count = value }
             if count > exactScanLimit {
                 let found = try await nearestByIndex(
                     uid: uid, vector: text, dimension: dimension, model: model, excluding: excluding, limit: limit)
-                if found.count == min(limit, Int(count) - 1) { return found }
+                // Fewer than asked: the owner's rows were sparse in the index's candidates; scan exactly.
+                if found.count == limit { return found }
             }
             return try await neighbours(
                 """
@@ -168,13 +172,13 @@ public struct PostgresConversationStore: ConversationStore {
         }
     }
 
-    /// The HNSW index's expression, `embedding::vector(N)`, with a wider search list so the owner
-    /// filter still leaves `limit` rows.
+    /// The HNSW index's expression, `embedding::vector(N)`, with a wider search list (100, the
+    /// default is 40) so the owner filter more often still leaves `limit` rows.
     private func nearestByIndex(
         uid: String, vector: String, dimension: Int, model: String, excluding: UUID, limit: Int
     ) async throws -> [SimilarConversation] {
         try await client.withTransaction(logger: logger) { connection in
-            try await connection.query("SET LOCAL hnsw.ef_search = 400", logger: logger)
+            try await connection.query("SET LOCAL hnsw.ef_search = 100", logger: logger)
             var query: PostgresQuery = """
                 SELECT id, title, (extract(epoch FROM updated_at) * 1000000)::int8,
                        (embedding::vector(DIM) <=> \(vector)::text::vector(DIM))::float8 AS distance

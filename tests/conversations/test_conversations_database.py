@@ -14,7 +14,7 @@ from conftest import Stack, User, free_port
 PSQL_MIRROR = "/var/lib/cakap/pgserver-0.1.4/pgserver/pginstall/bin/psql"
 
 
-def psql(stack: Stack, sql: str) -> str:
+def psql(stack: Stack, sql: str, timeout: float = 30) -> str:
     import os
 
     from conftest import CAKAP_HOME
@@ -23,7 +23,7 @@ def psql(stack: Stack, sql: str) -> str:
     env = {**os.environ, "PGPASSWORD": stack.db_env["DB_PASSWORD"]}
     result = subprocess.run(
         [binary, "-h", "127.0.0.1", "-p", str(stack.pg_port), "-U", "cakap", "-d", "postgres", "-At", "-c", sql],
-        capture_output=True, text=True, env=env, timeout=30,
+        capture_output=True, text=True, env=env, timeout=timeout,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
@@ -78,3 +78,35 @@ def test_a_restarted_database_gives_503s_then_the_same_service_recovers(stack: S
     assert answer.json()["title"] == "before the outage"  # nothing was lost
     assert service.process.poll() is None  # the same process
     http.delete(root, headers=alice.headers)
+
+
+def test_similar_over_thousands_of_vectors_uses_the_hnsw_index_and_agrees_with_an_exact_scan(
+    stack: Stack, bob: User, http
+) -> None:
+    """Above 2,000 vectors an owner's neighbours come from the HNSW index (cosine); its answer
+    must match an exact scan's (R-APP-8)."""
+    root = f"{stack.service}/conversations/{bob.sub}"
+    seed = {"id": str(uuid.uuid4()), "title": "seed", "conversation": [{"role": "user", "content": "I like to swim"}]}
+    assert http.post(root, json=seed, headers=bob.headers).status_code == 201
+    psql(stack, f"""
+        INSERT INTO conversations (uid, id, title, conversation, embedding, embedding_model, embedding_dim)
+        SELECT '{bob.sub}', gen_random_uuid(), 'synthetic ' || n, '[]'::jsonb,
+               (SELECT array_agg(random() - 0.5)::real[] FROM generate_series(1, 384) WHERE n > 0)::vector,
+               'all-minilm', 384
+        FROM generate_series(1, 2500) AS n""", timeout=300)
+    psql(stack, "ANALYZE conversations")  # as autovacuum would after a bulk load; the planner needs the counts
+    answer = http.get(f"{root}/{seed['id']}/similar", params={"k": 5}, headers=bob.headers)
+    assert answer.status_code == 200, answer.text
+    found = [item["id"] for item in answer.json()["items"]]
+    exact = psql(stack, f"""
+        SELECT id FROM conversations WHERE uid = '{bob.sub}' AND id <> '{seed['id']}' AND embedding_model = 'all-minilm'
+        ORDER BY embedding <=> (SELECT embedding FROM conversations WHERE uid = '{bob.sub}' AND id = '{seed['id']}')
+        LIMIT 5""").split()
+    assert len(found) == 5
+    assert len(set(found) & set(exact)) >= 4, (found, exact)  # approximate search: at most one miss in five
+    plan = psql(stack, f"""
+        EXPLAIN SELECT id FROM conversations WHERE embedding_dim = 384 AND uid = '{bob.sub}'
+        AND embedding_model = 'all-minilm' ORDER BY embedding::vector(384) <=> (SELECT embedding FROM conversations
+        WHERE uid = '{bob.sub}' AND id = '{seed['id']}')::vector(384) LIMIT 5""")
+    assert "conversations_embedding_hnsw_384" in plan
+    assert http.delete(root, headers=bob.headers).json()["deleted"] == 2501
