@@ -2,10 +2,11 @@ import ArgumentParser
 import Deployment
 import Foundation
 
-/// `cakap aws`: the AWS deployment (issue 7). `plan` is here; deploy, smoke, destroy and cost follow.
+/// `cakap aws`: the AWS deployment (issue 7).
 struct AWS: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "aws", abstract: "The AWS deployment of both regions.", subcommands: [Plan.self])
+        commandName: "aws", abstract: "The AWS deployment of both regions.",
+        subcommands: [Plan.self, Deploy.self, Smoke.self, Destroy.self, Cost.self])
 
     struct Plan: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

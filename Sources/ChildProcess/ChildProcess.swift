@@ -19,10 +19,12 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// Starts `executable` with `arguments`; standard output and error go to `outputPath`
     /// (appended; /dev/null when nil), standard input is /dev/null.
-    /// - Parameter environment: the whole environment of the child; nil inherits ours.
+    /// - Parameters:
+    ///   - environment: the whole environment of the child; nil inherits ours.
+    ///   - errorPath: standard error apart from standard output (appended); nil: both to `outputPath`.
     public init(
-        executable: String, arguments: [String], outputPath: String?, environment: [String: String]? = nil,
-        newProcessGroup: Bool = false, diesWithParent: Bool = false
+        executable: String, arguments: [String], outputPath: String?, errorPath: String? = nil,
+        environment: [String: String]? = nil, newProcessGroup: Bool = false, diesWithParent: Bool = false
     ) throws {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -47,7 +49,11 @@ public final class ChildProcess: @unchecked Sendable {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        if let errorPath {
+            posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
 
         let environment = environment ?? ProcessInfo.processInfo.environment
         var executable = Self.resolve(executable, path: environment["PATH"] ?? "/usr/bin:/bin")
