@@ -67,6 +67,12 @@ let package = Package(
             dependencies: ["OllamaAPI", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // The tutor's logic: Harper's findings, edits and spans, GLEU (no networking).
+        .target(
+            name: "Tutoring",
+            dependencies: ["ChildProcess"],
+            swiftSettings: swiftSettings
+        ),
         // Service libraries.
         .target(
             name: "LambdaRuntime",
@@ -195,6 +201,7 @@ let package = Package(
         .executableTarget(
             name: "CakapCLI",
             dependencies: [
+                "Tutoring",
                 "Conversations",
                 "ConversationsService",
                 "ConversationsServer",
@@ -253,6 +260,11 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TutoringTests",
+            dependencies: ["Tutoring"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

