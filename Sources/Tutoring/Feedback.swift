@@ -1,0 +1,170 @@
+import Foundation
+
+/// A finding in LanguageTool's shape: where (UTF-16 offsets, as JavaScript and LanguageTool
+/// count), what, and what to write instead.
+public struct Match: Sendable, Equatable, Codable {
+    public struct Rule: Sendable, Equatable, Codable {
+        /// `HARPER_<rule>` or `REWRITE_<category>`.
+        public var id: String
+        public var category: Category
+    }
+    public var offset: Int
+    public var length: Int
+    public var message: String
+    public var shortMessage: String
+    public var replacements: [String]
+    public var rule: Rule
+}
+
+/// Better words for the learner's message and usage tips, from the model.
+public struct Advice: Sendable, Equatable, Codable {
+    public struct BetterWord: Sendable, Equatable, Codable {
+        public var original: String
+        public var suggestion: String
+        public var reason: String
+
+        public init(original: String, suggestion: String, reason: String) {
+            self.original = original
+            self.suggestion = suggestion
+            self.reason = reason
+        }
+    }
+    public var betterWords: [BetterWord]
+    public var tips: [String]
+
+    public init(betterWords: [BetterWord], tips: [String]) {
+        self.betterWords = betterWords
+        self.tips = tips
+    }
+
+    public static let none = Advice(betterWords: [], tips: [])
+}
+
+/// The feedback on one learner message.
+public struct Feedback: Sendable, Equatable {
+    public var text: String
+    public var matches: [Match]
+    /// The whole message corrected (minimal edits).
+    public var corrected: String
+    public var advice: Advice
+}
+
+/// The language model's part, behind a seam (the scoring pool over HTTP; a fake in unit tests).
+public protocol TutorModel: Sendable {
+    /// A minimal-edit correction of `text`, or `text` itself when nothing is wrong.
+    func correct(_ text: String) async throws -> String
+    /// Better words and one or two usage tips.
+    func advise(_ text: String, corrected: String, language: Language) async throws -> Advice
+}
+
+/// The rule-based checker's part (Harper), behind a seam.
+public protocol GrammarChecker: Sendable {
+    /// The lints of each text, in order.
+    func check(_ texts: [String]) async throws -> [[HarperLint]]
+}
+
+extension HarperProcess: GrammarChecker {
+    /// Runs the process off the cooperative pool (it blocks while Harper works).
+    public func check(_ texts: [String]) async throws -> [[HarperLint]] {
+        try await Task.detached { try self.lint(texts) }.value
+    }
+}
+
+/// Feedback for a learner message: Harper's findings with exact spans, the model's minimal
+/// rewrite aligned word by word into further findings, each with a category and a templated
+/// explanation; better words and tips from the model. Spans come from code, never from the model.
+public struct FeedbackEngine: Sendable {
+    let checker: any GrammarChecker
+    let model: any TutorModel
+
+    public init(checker: any GrammarChecker, model: any TutorModel) {
+        self.checker = checker
+        self.model = model
+    }
+
+    public func feedback(for text: String, language: Language) async throws -> Feedback {
+        let lints = try await checker.check([text]).first ?? []
+        let kept = lints.filter { Category.of(harperKind: $0.kind, rule: $0.rule) != nil }
+        var corrected = HarperCorrector.correct(text, lints: kept)
+        if let rewrite = try? await model.correct(text), Self.plausible(rewrite, for: text) {
+            corrected = rewrite
+        }
+        let scalars = Array(text.unicodeScalars)
+        var matches: [(start: Int, end: Int, match: Match)] = []
+        for lint in kept {
+            guard let category = Category.of(harperKind: lint.kind, rule: lint.rule),
+                lint.span.charStart >= 0, lint.span.charEnd <= scalars.count, lint.span.charStart < lint.span.charEnd
+            else { continue }
+            let original = Self.slice(scalars, lint.span.charStart, lint.span.charEnd)
+            let replacements = lint.suggestions.compactMap { suggestion -> String? in
+                var probe = lint
+                probe.suggestions = [suggestion]
+                guard let edit = probe.firstEdit else { return nil }
+                return edit.start == edit.end ? original + edit.replacement : edit.replacement
+            }.filter { $0 != original }
+            guard !replacements.isEmpty else { continue }
+            let short = Explanations.explain(category, from: original, to: replacements[0], in: language).short
+            matches.append(
+                (
+                    lint.span.charStart, lint.span.charEnd,
+                    Match(
+                        offset: 0, length: 0,
+                        message: language == .en
+                            ? lint.message
+                            : Explanations.explain(category, from: original, to: replacements[0], in: language).message,
+                        shortMessage: short, replacements: replacements,
+                        rule: .init(id: "HARPER_\(lint.rule)", category: category))
+                ))
+        }
+        let edits = align(original: text, rewrite: corrected)
+        for (edit, category) in zip(edits, Category.of(edits)) {
+            guard !matches.contains(where: { $0.start < edit.end && edit.start < $0.end }) else { continue }
+            let original = Self.slice(scalars, edit.start, edit.end)
+            guard edit.replacement != original else { continue }
+            let explanation = Explanations.explain(category, from: original, to: edit.replacement, in: language)
+            matches.append(
+                (
+                    edit.start, edit.end,
+                    Match(
+                        offset: 0, length: 0, message: explanation.message, shortMessage: explanation.short,
+                        replacements: [edit.replacement],
+                        rule: .init(id: "REWRITE_\(category.rawValue)", category: category))
+                ))
+        }
+        let utf16 = Self.utf16Offsets(scalars)
+        let sorted = matches.sorted { $0.start < $1.start }.map { item -> Match in
+            var match = item.match
+            match.offset = utf16[item.start]
+            match.length = utf16[item.end] - utf16[item.start]
+            return match
+        }
+        let advice = (try? await model.advise(text, corrected: corrected, language: language)) ?? .none
+        return Feedback(text: text, matches: sorted, corrected: corrected, advice: advice)
+    }
+
+    /// A rewrite is used only when it is a plausible minimal edit: not empty, not a different
+    /// length class, not mostly other words.
+    static func plausible(_ rewrite: String, for text: String) -> Bool {
+        let trimmed = rewrite.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { return false }
+        let ratio = Double(trimmed.count) / Double(max(text.count, 1))
+        guard ratio > 0.5, ratio < 1.8 else { return false }
+        let original = Set(tokenize(text).map { $0.text.lowercased() })
+        let kept = tokenize(trimmed).filter { original.contains($0.text.lowercased()) }.count
+        return Double(kept) >= 0.5 * Double(max(tokenize(text).count, 1))
+    }
+
+    static func slice(_ scalars: [Unicode.Scalar], _ start: Int, _ end: Int) -> String {
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: scalars[start..<end])
+        return String(view)
+    }
+
+    /// UTF-16 offset of every scalar boundary (index = scalar offset).
+    static func utf16Offsets(_ scalars: [Unicode.Scalar]) -> [Int] {
+        var offsets = [0]
+        offsets.reserveCapacity(scalars.count + 1)
+        for scalar in scalars { offsets.append(offsets.last! + (scalar.value > 0xFFFF ? 2 : 1)) }
+        return offsets
+    }
+}
