@@ -98,6 +98,29 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "TutorService",
+            dependencies: [
+                "Tutoring",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TutorServer",
+            dependencies: [
+                "Tutoring",
+                "Identity",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "ConversationsServer",
             dependencies: [
                 "Conversations",
@@ -202,6 +225,8 @@ let package = Package(
             name: "CakapCLI",
             dependencies: [
                 "Tutoring",
+                "TutorService",
+                "TutorServer",
                 "Conversations",
                 "ConversationsService",
                 "ConversationsServer",

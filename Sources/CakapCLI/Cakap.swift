@@ -9,7 +9,8 @@ struct Cakap: AsyncParsableCommand {
         abstract: "Cakap: an English-learning assistant on a two-region LLM fleet.",
         subcommands: [
             Setup.self, Doctor.self, Config.self, Models.self, WorkerCommand.self, Balance.self, EdgeCommand.self,
-            Up.self, Users.self, PostgresCommand.self, ConversationsCommand.self, Eval.self, AWS.self,
+            Up.self, Users.self, PostgresCommand.self, ConversationsCommand.self, TutorCommand.self, Eval.self,
+            AWS.self,
         ])
 }
 

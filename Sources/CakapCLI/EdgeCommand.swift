@@ -22,6 +22,7 @@ struct EdgeCommand: AsyncParsableCommand {
     @Option(help: "Verify tokens of an external pool instead: its JWKS URL (needs --issuer).") var jwks: String?
     @Option(help: "The external pool's issuer.") var issuer: String?
     @Option(help: "Conversations service URL.") var conversations: String?
+    @Option(help: "Tutor service URL.") var tutor: String?
     @Option(help: "Static web app folder.") var web: String?
     @Option(help: "Allowed CORS origin. Repeat.") var corsOrigin: [String] = []
     @Option(help: "Topology file (unused by the edge itself; accepted for symmetry).") var topology: String?
@@ -44,6 +45,7 @@ struct EdgeCommand: AsyncParsableCommand {
         var configuration = EdgeConfiguration(port: port, regions: regions, identity: identity)
         configuration.host = host
         configuration.conversationsURL = conversations
+        configuration.tutorURL = tutor
         configuration.webDirectory = web
         if !corsOrigin.isEmpty { configuration.corsOrigins = corsOrigin }
         try await withHTTPClient { httpClient in

@@ -1,6 +1,8 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Foundation
 import Provisioning
+import TutorService
 import Tutoring
 
 /// `cakap eval`: the tutor measured on learner data, as markdown reports.
@@ -17,10 +19,17 @@ struct Eval: AsyncParsableCommand {
         @Option(parsing: .upToNextOption, help: "Reference corrections, one file each, aligned by line.")
         var refs: [String]
         @Option(help: "Write the markdown report here.") var report: String?
+        @Option(help: "Also score Harper + the model's rewrite: base URL of a worker or balancer.") var llm: String?
+        @Option(help: "The rewrite model.") var model: String = "gemma3:270m"
+        @Option(help: "Only the first N sentences.") var limit: Int?
 
         func run() async throws {
-            let sources = try Self.lines(src)
-            let references = try refs.map(Self.lines)
+            var sources = try Self.lines(src)
+            var references = try refs.map(Self.lines)
+            if let limit {
+                sources = Array(sources.prefix(limit))
+                references = references.map { Array($0.prefix(limit)) }
+            }
             guard !references.isEmpty, references.allSatisfy({ $0.count == sources.count }) else {
                 throw ValidationError("every --refs file needs exactly \(sources.count) lines, like --src")
             }
@@ -37,10 +46,25 @@ struct Eval: AsyncParsableCommand {
                     "Harper only (first suggestion, no Formatting/Punctuation/Readability)",
                     GLEU.score(sources: sources, references: perSentence, hypotheses: harper)
                 ))
+            var modelNote = ""
+            if let llm {
+                let (rewritten, seconds) = try await Self.rewrite(sources, lints: lints, llm: llm, model: model)
+                rows.append(
+                    (
+                        "Harper + \(model) minimal rewrite (the tutor's `corrected`)",
+                        GLEU.score(sources: sources, references: perSentence, hypotheses: rewritten)
+                    ))
+                let sorted = seconds.sorted()
+                modelNote = String(
+                    format: "\nPer sentence with the model: p50 %.2f s, p95 %.2f s (%@ at %@).\n",
+                    sorted[sorted.count / 2], sorted[min(sorted.count - 1, sorted.count * 95 / 100)], model, llm)
+            }
             var kinds: [String: Int] = [:]
             for lint in lints.joined() { kinds[lint.kind, default: 0] += 1 }
             var text = "# GEC evaluation\n\n"
-            text += "`cakap eval gec --src \(src) --refs \(refs.joined(separator: " "))` on \(Self.today())\n\n"
+            let modelOptions = llm.map { " --llm \($0) --model \(model)" } ?? ""
+            text +=
+                "`cakap eval gec --src \(src) --refs \(refs.joined(separator: " "))\(modelOptions)` on \(Self.today())\n\n"
             text += "\(sources.count) sentences, \(references.count) references each; GLEU as JFLEG defines it "
             text += "(mean of 500 seeded reference draws).\n\n| system | GLEU |\n|---|---|\n"
             for (name, score) in rows { text += "| \(name) | \(String(format: "%.3f", score)) |\n" }
@@ -51,8 +75,52 @@ struct Eval: AsyncParsableCommand {
                 text += "| \(kind) | \(count) |\n"
             }
             text += String(format: "\nHarper took %.1f s for the whole file (one process).\n", harperSeconds)
+            text += modelNote
             print(text)
             if let report { try Data(text.utf8).write(to: URL(fileURLWithPath: report)) }
+        }
+
+        /// The tutor's `corrected` for each sentence (Harper's lints given, the model's rewrite
+        /// asked), two at a time; with the time each took.
+        static func rewrite(
+            _ sources: [String], lints: [[HarperLint]], llm: String, model: String
+        ) async throws
+            -> ([String], [Double])
+        {
+            struct Given: GrammarChecker {
+                let lints: [HarperLint]
+                func check(_ texts: [String]) async throws -> [[HarperLint]] { [lints] }
+            }
+            return try await withHTTPClient { client in
+                let tutor = OllamaTutorModel(baseURLs: [llm], model: model, httpClient: client)
+                var results = [String](repeating: "", count: sources.count)
+                var seconds = [Double](repeating: 0, count: sources.count)
+                for batch in stride(from: 0, to: sources.count, by: 2) {
+                    try await withThrowingTaskGroup(of: (Int, String, Double).self) { group in
+                        for index in batch..<min(batch + 2, sources.count) {
+                            group.addTask {
+                                let started = Date()
+                                let engine = FeedbackEngine(
+                                    checker: Given(lints: lints[index]), model: CorrectionOnly(inner: tutor))
+                                let feedback = try await engine.feedback(for: sources[index], language: .en)
+                                return (index, feedback.corrected, Date().timeIntervalSince(started))
+                            }
+                        }
+                        for try await (index, corrected, elapsed) in group {
+                            results[index] = corrected
+                            seconds[index] = elapsed
+                        }
+                    }
+                }
+                return (results, seconds)
+            }
+        }
+
+        /// The model for corrections only (the evaluation does not need advice).
+        struct CorrectionOnly: TutorModel {
+            let inner: OllamaTutorModel
+            func correct(_ text: String) async throws -> String { try await inner.correct(text) }
+            func advise(_ text: String, corrected: String, language: Language) async throws -> Advice { .none }
         }
 
         static func lines(_ path: String) throws -> [String] {

@@ -26,6 +26,8 @@ struct FleetPlan: Codable {
     var postgresPort: Int
     /// `cakap conversations`.
     var conversationsPort: Int
+    /// `cakap tutor`.
+    var tutorPort: Int { conversationsPort + 1 }
     var poolId: String
     var clientId: String
 
@@ -82,6 +84,15 @@ struct FleetPlan: Codable {
         ]
     }
 
+    var tutorURL: String { "http://127.0.0.1:\(tutorPort)" }
+
+    /// `cakap tutor` arguments: the model through both regions' balancers.
+    func tutorArguments() -> [String] {
+        [
+            "tutor", "--port", String(tutorPort), "--edge", "http://127.0.0.1:\(edgePort)", "--client-id", clientId,
+        ] + regions.flatMap { ["--llm", "http://127.0.0.1:\($0.balancerPort)"] }
+    }
+
     /// Base URLs for `/api/embed`: each region's balancer (the LLM pool's path rule).
     var embedURLs: String { regions.map { "http://127.0.0.1:\($0.balancerPort)" }.joined(separator: ",") }
 
@@ -90,7 +101,7 @@ struct FleetPlan: Codable {
         [
             "edge", "--port", String(edgePort), "--data", dataDirectory, "--web", webDirectory, "--topology",
             topologyPath,
-            "--pool-id", poolId, "--client-id", clientId, "--conversations", conversationsURL,
+            "--pool-id", poolId, "--client-id", clientId, "--conversations", conversationsURL, "--tutor", tutorURL,
         ] + regions.flatMap { ["--region", "\($0.name)=http://127.0.0.1:\($0.balancerPort)"] }
     }
 }

@@ -68,6 +68,8 @@ actor LocalFleet {
                     process: "lb-\(region.name)")
             }
             try await startConversations(database)
+            try start(name: "tutor", arguments: plan.tutorArguments(), environment: [:], restartable: true)
+            try await waitUntilAnswering(plan.tutorURL + "/healthz", name: "tutor", process: "tutor")
             try start(
                 name: "edge",
                 arguments: plan.edgeArguments(
@@ -223,7 +225,7 @@ actor LocalFleet {
     private func rank(_ name: String) -> Int {
         switch name {
         case "edge": 0
-        case "conversations": 1
+        case "conversations", "tutor": 1
         case "postgres": 4
         default: name.hasPrefix("lb-") ? 2 : 3
         }
@@ -300,7 +302,7 @@ actor LocalFleet {
         }
         let edge = "http://127.0.0.1:\(plan.edgePort)"
         let document: [String: Any] = [
-            "edge": edge, "regions": regions, "conversations": plan.conversationsURL,
+            "edge": edge, "regions": regions, "conversations": plan.conversationsURL, "tutor": plan.tutorURL,
             "identity": [
                 "endpoint": edge + "/idp/", "poolId": plan.poolId, "clientId": plan.clientId, "region": "us-east-1",
                 "jwks": edge + "/idp/\(plan.poolId)/.well-known/jwks.json",
@@ -328,6 +330,7 @@ actor LocalFleet {
             }
         }
         say("  conversations API              \(plan.conversationsURL)   (through the edge at /conversations)")
+        say("  tutor                          \(plan.tutorURL)   (through the edge at /tutor/feedback)")
         say("  logs                           \(dataDirectory)/logs")
         say("Ctrl-C stops everything.")
     }

@@ -72,6 +72,9 @@ public struct Edge: Sendable {
                 try await self.conversationsRoute(request, context: context)
             }
         }
+        router.on("/tutor/**", method: .post) { request, context in
+            try await self.serviceRoute(request, context: context, to: self.configuration.tutorURL, name: "tutor")
+        }
         if let web = configuration.webDirectory, FileManager.default.fileExists(atPath: web) {
             router.add(middleware: FileMiddleware(web, searchForIndexHtml: true, logger: logger))
         }
@@ -128,15 +131,24 @@ public struct Edge: Sendable {
     }
 
     func conversationsRoute(_ request: Request, context: ProxyRequestContext) async throws -> Response {
+        try await serviceRoute(request, context: context, to: configuration.conversationsURL, name: "conversations")
+    }
+
+    /// Authorizer, then the request as it came to a service behind the edge (a Lambda on AWS).
+    func serviceRoute(
+        _ request: Request, context: ProxyRequestContext, to serviceURL: String?, name: String
+    )
+        async throws -> Response
+    {
         _ = try await authorize(request)
-        guard let conversationsURL = configuration.conversationsURL else {
-            throw EdgeError(.serviceUnavailable, "the conversations service is not configured")
+        guard let serviceURL else {
+            throw EdgeError(.serviceUnavailable, "the \(name) service is not configured")
         }
         var request = request
         let body = try await request.collectBody(upTo: configuration.maxBodyBytes)
         let path = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
         let response = try await forwarder.forward(
-            method: request.method, path: path, headers: request.headers, body: body, to: conversationsURL,
+            method: request.method, path: path, headers: request.headers, body: body, to: serviceURL,
             clientAddress: context.remoteAddress?.ipAddress)
         return response.streamingResponse { _ in }
     }

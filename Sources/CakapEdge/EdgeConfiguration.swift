@@ -32,6 +32,8 @@ public struct EdgeConfiguration: Sendable {
     public var identity: IdentitySource
     /// The conversations service (R-API-1); nil answers 503 until it exists.
     public var conversationsURL: String?
+    /// The tutor service (`/tutor/feedback`); nil answers 503.
+    public var tutorURL: String?
     /// The static web app, served at `/`.
     public var webDirectory: String?
     /// Origins allowed by CORS (exact match; `*` allows any).

@@ -84,10 +84,14 @@ public struct FeedbackEngine: Sendable {
 
     public func feedback(for text: String, language: Language) async throws -> Feedback {
         let lints = try await checker.check([text]).first ?? []
-        let kept = lints.filter { Category.of(harperKind: $0.kind, rule: $0.rule) != nil }
-        var corrected = HarperCorrector.correct(text, lints: kept)
-        if let rewrite = try? await model.correct(text), Self.plausible(rewrite, for: text) {
-            corrected = rewrite
+        // Layout and style lints (spacing, punctuation habits, readability) are not errors in chat.
+        let kept = lints.filter {
+            !HarperCorrector.ignoredKinds.contains($0.kind) && Category.of(harperKind: $0.kind, rule: $0.rule) != nil
+        }
+        var rewrite: String?
+        let useModel = text.count <= Self.maxModelCharacters
+        if useModel, let candidate = try? await model.correct(text), Self.plausible(candidate, for: text) {
+            rewrite = candidate
         }
         let scalars = Array(text.unicodeScalars)
         var matches: [(start: Int, end: Int, match: Match)] = []
@@ -116,11 +120,15 @@ public struct FeedbackEngine: Sendable {
                         rule: .init(id: "HARPER_\(lint.rule)", category: category))
                 ))
         }
-        let edits = align(original: text, rewrite: corrected)
-        for (edit, category) in zip(edits, Category.of(edits)) {
+        // The rewrite's edits that are narrow, classifiable fixes; free rewording (word choice,
+        // word order) from a small model is more often wrong than right, so it is not applied.
+        var applied: [TextEdit] = kept.compactMap(\.firstEdit)
+        let edits = rewrite.map { align(original: text, rewrite: $0) } ?? []
+        for (edit, category) in zip(edits, Category.of(edits)) where Self.trustedRewriteCategories.contains(category) {
             guard !matches.contains(where: { $0.start < edit.end && edit.start < $0.end }) else { continue }
             let original = Self.slice(scalars, edit.start, edit.end)
             guard edit.replacement != original else { continue }
+            applied.append(TextEdit(start: edit.start, end: edit.end, replacement: edit.replacement))
             let explanation = Explanations.explain(category, from: original, to: edit.replacement, in: language)
             matches.append(
                 (
@@ -131,6 +139,7 @@ public struct FeedbackEngine: Sendable {
                         rule: .init(id: "REWRITE_\(category.rawValue)", category: category))
                 ))
         }
+        let corrected = TextEdit.apply(applied, to: text)
         let utf16 = Self.utf16Offsets(scalars)
         let sorted = matches.sorted { $0.start < $1.start }.map { item -> Match in
             var match = item.match
@@ -138,9 +147,19 @@ public struct FeedbackEngine: Sendable {
             match.length = utf16[item.end] - utf16[item.start]
             return match
         }
-        let advice = (try? await model.advise(text, corrected: corrected, language: language)) ?? .none
+        let advice =
+            useModel ? (try? await model.advise(text, corrected: corrected, language: language)) ?? .none : .none
         return Feedback(text: text, matches: sorted, corrected: corrected, advice: advice)
     }
+
+    /// Longer messages get Harper's findings only: a small model's rewrite of a long text takes
+    /// tens of seconds and drifts from it (a chat message is rarely this long).
+    public static let maxModelCharacters = 600
+
+    /// Categories of rewrite edits the tutor reports and applies.
+    public static let trustedRewriteCategories: Set<Category> = [
+        .spelling, .verbForm, .agreement, .article, .preposition, .capitalisation,
+    ]
 
     /// A rewrite is used only when it is a plausible minimal edit: not empty, not a different
     /// length class, not mostly other words.

@@ -131,6 +131,7 @@ def fleet_port_plan(base: int, workers: int, regions: int) -> dict[str, list[int
         "edge": [base + 300],
         "postgres": [base + 301],
         "conversations": [base + 302],
+        "tutor": [base + 303],
     }
 
 

@@ -1,0 +1,133 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+import Tutoring
+
+/// The tutor's language model through the Ollama API of the scoring pool: `/api/generate` with a
+/// JSON schema, temperature 0, trying each base URL in order (locally both regions' balancers).
+public struct OllamaTutorModel: TutorModel {
+    let baseURLs: [String]
+    let model: String
+    let httpClient: HTTPClient
+    let timeout: TimeAmount
+
+    public init(baseURLs: [String], model: String, httpClient: HTTPClient, timeout: TimeAmount = .seconds(60)) {
+        self.baseURLs = baseURLs
+        self.model = model
+        self.httpClient = httpClient
+        self.timeout = timeout
+    }
+
+    /// Why the model gave nothing usable.
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// A system prompt and one worked example: small models copy a JSON placeholder if shown one,
+    /// and answer the sentence instead of correcting it without an example (tried: gemma3:270m).
+    static let correctionSystem = """
+        You are a careful English proofreader. Rewrite the user's sentence with its grammar and \
+        spelling mistakes fixed. Change as few words as possible. Do not answer the sentence, only correct it.
+        """
+
+    public func correct(_ text: String) async throws -> String {
+        let schema: [String: Any] = [
+            "type": "object", "properties": ["corrected": ["type": "string"]], "required": ["corrected"],
+        ]
+        let words = text.split(separator: " ").count
+        let messages: [[String: String]] = [
+            ["role": "system", "content": Self.correctionSystem],
+            ["role": "user", "content": "Fix this sentence: He go to work by bus yesterday."],
+            ["role": "assistant", "content": #"{"corrected": "He went to work by bus yesterday."}"#],
+            ["role": "user", "content": "Fix this sentence: \(text)"],
+        ]
+        let answer = try await chat(messages: messages, schema: schema, maxTokens: words * 3 + 32)
+        guard let corrected = answer["corrected"] as? String else {
+            throw Failure(description: "no \"corrected\" in the model's answer")
+        }
+        return corrected
+    }
+
+    public func advise(_ text: String, corrected: String, language: Language) async throws -> Advice {
+        let schema: [String: Any] = [
+            "type": "object",
+            "properties": [
+                "better_words": [
+                    "type": "array", "maxItems": 3,
+                    "items": [
+                        "type": "object",
+                        "properties": [
+                            "original": ["type": "string"], "suggestion": ["type": "string"],
+                            "reason": ["type": "string"],
+                        ],
+                        "required": ["original", "suggestion", "reason"],
+                    ],
+                ],
+                "tips": ["type": "array", "maxItems": 2, "items": ["type": "string"]],
+            ],
+            "required": ["better_words", "tips"],
+        ]
+        let tipLanguage = language == .id ? "Indonesian" : "English"
+        let system = """
+            You are an English teacher. For the learner's text, suggest up to three better or more \
+            natural words or phrases that appear in it (original, suggestion, short reason), and one \
+            or two short usage tips written in \(tipLanguage). Reply with JSON only.
+            """
+        let answer = try await generate(
+            system: system, prompt: "Learner's text: \(text)\nCorrected: \(corrected)", schema: schema,
+            maxTokens: 200)
+        let words = (answer["better_words"] as? [[String: Any]] ?? []).compactMap { item -> Advice.BetterWord? in
+            guard let original = item["original"] as? String, let suggestion = item["suggestion"] as? String,
+                !original.isEmpty, !suggestion.isEmpty,
+                original.lowercased() != suggestion.lowercased(),
+                text.lowercased().contains(original.lowercased())  // only words the learner used
+            else { return nil }
+            return .init(original: original, suggestion: suggestion, reason: item["reason"] as? String ?? "")
+        }
+        let tips = (answer["tips"] as? [String] ?? []).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            .filter { !$0.isEmpty }.prefix(2)
+        return Advice(betterWords: Array(words.prefix(3)), tips: Array(tips))
+    }
+
+    func generate(system: String, prompt: String, schema: [String: Any], maxTokens: Int) async throws -> [String: Any] {
+        try await chat(
+            messages: [["role": "system", "content": system], ["role": "user", "content": prompt]], schema: schema,
+            maxTokens: maxTokens)
+    }
+
+    /// One non-streamed `/api/chat` whose message is JSON matching `schema`.
+    func chat(messages: [[String: String]], schema: [String: Any], maxTokens: Int) async throws -> [String: Any] {
+        let body: [String: Any] = [
+            "model": model, "messages": messages, "stream": false, "format": schema,
+            "options": ["temperature": 0, "seed": 7, "num_predict": min(maxTokens, 1024)],
+        ]
+        var failures: [String] = []
+        for base in baseURLs {
+            do {
+                var request = HTTPClientRequest(url: base + "/api/chat")
+                request.method = .POST
+                request.headers.add(name: "content-type", value: "application/json")
+                request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
+                let response = try await httpClient.execute(request, timeout: timeout)
+                let data = try await response.body.collect(upTo: 1 << 22)
+                guard response.status == .ok else {
+                    failures.append("\(base): HTTP \(response.status.code)")
+                    continue
+                }
+                guard let envelope = try JSONSerialization.jsonObject(with: Data(buffer: data)) as? [String: Any],
+                    let message = envelope["message"] as? [String: Any], let text = message["content"] as? String,
+                    let answer = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+                else {
+                    throw Failure(description: "\(base): the answer is not the JSON asked for")
+                }
+                return answer
+            } catch let error as Failure {
+                throw error
+            } catch {
+                failures.append("\(base): \(error)")
+            }
+        }
+        throw Failure(description: failures.isEmpty ? "no model URL configured" : failures.joined(separator: "; "))
+    }
+}
