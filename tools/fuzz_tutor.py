@@ -11,6 +11,7 @@ Needs only the standard library. Inputs are seeded, so a run can be repeated exa
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import json
 import random
 import statistics
@@ -40,7 +41,7 @@ def generate(rng: random.Random, index: int) -> str:
     if kind == 3:
         return rng.choice(WORDS) * rng.randint(1, 3)
     if kind == 4:
-        return " ".join(rng.choice(WORDS) for _ in range(rng.randint(700, 900)))[: rng.choice([4990, 5000, 5001, 6000])]
+        return (" ".join(rng.choice(WORDS) for _ in range(1500)))[: rng.choice([4990, 5000, 5001, 6000])]
     if kind == 5:
         return rng.choice(SAMPLES[1:]) + " " + " ".join(rng.choice(WORDS) for _ in range(5))
     if kind == 6:
@@ -74,27 +75,33 @@ def main() -> None:
     parser.add_argument("--token", required=True)
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--concurrency", type=int, default=4, help="requests in flight (learners at once)")
     options = parser.parse_args()
     rng = random.Random(options.seed)
-    latencies, failures, statuses = [], [], {}
-    for index in range(options.count):
-        text = generate(rng, index)
-        request = urllib.request.Request(options.url, data=json.dumps({"text": text, "lang": rng.choice(["en", "id"])}).encode(),
+    cases = [(generate(rng, index), rng.choice(["en", "id"])) for index in range(options.count)]
+
+    def one(case: tuple[str, str]) -> tuple[float, int, str | None, str]:
+        text, language = case
+        request = urllib.request.Request(options.url, data=json.dumps({"text": text, "lang": language}).encode(),
                                          headers={"Authorization": f"Bearer {options.token}", "Content-Type": "application/json"})  # fmt: skip
         started = time.monotonic()
         try:
-            with urllib.request.urlopen(request, timeout=120) as response:
+            with urllib.request.urlopen(request, timeout=300) as response:
                 status, body = response.status, json.load(response)
         except urllib.error.HTTPError as error:
             status, body = error.code, json.loads(error.read() or b"{}")
-        latencies.append(time.monotonic() - started)
-        statuses[status] = statuses.get(status, 0) + 1
-        problem = check(text, status, body)
-        if problem:
-            failures.append((text[:60], problem))
+        return time.monotonic() - started, status, check(text, status, body), text[:60]
+
+    latencies, failures, statuses = [], [], {}
+    with concurrent.futures.ThreadPoolExecutor(options.concurrency) as pool:
+        for elapsed, status, problem, head in pool.map(one, cases):
+            latencies.append(elapsed)
+            statuses[status] = statuses.get(status, 0) + 1
+            if problem:
+                failures.append((head, problem))
     latencies.sort()
     print(json.dumps({
-        "inputs": options.count, "statuses": statuses, "failures": len(failures), "examples": failures[:5],
+        "inputs": options.count, "concurrency": options.concurrency, "statuses": statuses, "failures": len(failures), "examples": failures[:5],
         "p50_s": round(statistics.median(latencies), 3), "p95_s": round(latencies[int(0.95 * (len(latencies) - 1))], 3),
         "max_s": round(latencies[-1], 3),
     }, indent=2))  # fmt: skip

@@ -83,14 +83,18 @@ public struct FeedbackEngine: Sendable {
     }
 
     public func feedback(for text: String, language: Language) async throws -> Feedback {
+        // Harper, the rewrite and the advice do not wait for each other.
+        let useModel = text.count <= Self.maxModelCharacters
+        async let rewriteCandidate: String? = useModel ? try? await model.correct(text) : nil
+        async let adviceCandidate: Advice? =
+            useModel ? try? await model.advise(text, corrected: text, language: language) : nil
         let lints = try await checker.check([text]).first ?? []
         // Layout and style lints (spacing, punctuation habits, readability) are not errors in chat.
         let kept = lints.filter {
             !HarperCorrector.ignoredKinds.contains($0.kind) && Category.of(harperKind: $0.kind, rule: $0.rule) != nil
         }
         var rewrite: String?
-        let useModel = text.count <= Self.maxModelCharacters
-        if useModel, let candidate = try? await model.correct(text), Self.plausible(candidate, for: text) {
+        if let candidate = await rewriteCandidate, Self.plausible(candidate, for: text) {
             rewrite = candidate
         }
         let scalars = Array(text.unicodeScalars)
