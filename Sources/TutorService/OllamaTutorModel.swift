@@ -12,7 +12,7 @@ public struct OllamaTutorModel: TutorModel {
     let httpClient: HTTPClient
     let timeout: TimeAmount
 
-    public init(baseURLs: [String], model: String, httpClient: HTTPClient, timeout: TimeAmount = .seconds(60)) {
+    public init(baseURLs: [String], model: String, httpClient: HTTPClient, timeout: TimeAmount = .seconds(30)) {
         self.baseURLs = baseURLs
         self.model = model
         self.httpClient = httpClient
@@ -42,7 +42,7 @@ public struct OllamaTutorModel: TutorModel {
             ["role": "assistant", "content": #"{"corrected": "He went to work by bus yesterday."}"#],
             ["role": "user", "content": "Fix this sentence: \(text)"],
         ]
-        let answer = try await chat(messages: messages, schema: schema, maxTokens: words * 3 + 32)
+        let answer = try await chat(messages: messages, schema: schema, maxTokens: min(words * 2 + 24, 256))
         guard let corrected = answer["corrected"] as? String else {
             throw Failure(description: "no \"corrected\" in the model's answer")
         }

@@ -76,18 +76,27 @@ extension HarperProcess: GrammarChecker {
 public struct FeedbackEngine: Sendable {
     let checker: any GrammarChecker
     let model: any TutorModel
+    let modelDeadline: Duration
 
-    public init(checker: any GrammarChecker, model: any TutorModel) {
+    /// - Parameter modelDeadline: how long the model may take; after it, the feedback comes
+    ///   without the rewrite or the advice (the model's work is cancelled). Default 20 s.
+    public init(checker: any GrammarChecker, model: any TutorModel, modelDeadline: Duration = .seconds(20)) {
         self.checker = checker
         self.model = model
+        self.modelDeadline = modelDeadline
     }
 
     public func feedback(for text: String, language: Language) async throws -> Feedback {
         // Harper, the rewrite and the advice do not wait for each other.
         let useModel = text.count <= Self.maxModelCharacters
-        async let rewriteCandidate: String? = useModel ? try? await model.correct(text) : nil
-        async let adviceCandidate: Advice? =
-            useModel ? try? await model.advise(text, corrected: text, language: language) : nil
+        let model = model
+        let deadline = modelDeadline
+        async let rewriteCandidate: String? = Self.within(useModel ? deadline : .zero) {
+            try await model.correct(text)
+        }
+        async let adviceCandidate: Advice? = Self.within(useModel ? deadline : .zero) {
+            try await model.advise(text, corrected: text, language: language)
+        }
         let lints = try await checker.check([text]).first ?? []
         // Layout and style lints (spacing, punctuation habits, readability) are not errors in chat.
         let kept = lints.filter {
@@ -151,8 +160,7 @@ public struct FeedbackEngine: Sendable {
             match.length = utf16[item.end] - utf16[item.start]
             return match
         }
-        let advice =
-            useModel ? (try? await model.advise(text, corrected: corrected, language: language)) ?? .none : .none
+        let advice = await adviceCandidate ?? .none
         return Feedback(text: text, matches: sorted, corrected: corrected, advice: advice)
     }
 
@@ -164,6 +172,23 @@ public struct FeedbackEngine: Sendable {
     public static let trustedRewriteCategories: Set<Category> = [
         .spelling, .verbForm, .agreement, .article, .preposition, .capitalisation,
     ]
+
+    /// The operation's result, or nil when it fails or is still running after `deadline` (then it
+    /// is cancelled: a slow model never holds the learner's feedback).
+    static func within<T: Sendable>(
+        _ deadline: Duration, _ operation: @escaping @Sendable () async throws -> T
+    ) async -> T? {
+        await withTaskGroup(of: T?.self) { group in
+            group.addTask { try? await operation() }
+            group.addTask {
+                try? await Task.sleep(for: deadline)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
 
     /// A rewrite is used only when it is a plausible minimal edit: not empty, not a different
     /// length class, not mostly other words.

@@ -96,3 +96,51 @@ import Testing
         }
     }
 }
+
+/// A model that never answers must not hold the feedback.
+@Suite struct FeedbackDeadlineTests {
+    struct StuckModel: TutorModel {
+        func correct(_ text: String) async throws -> String {
+            try await Task.sleep(for: .seconds(60))
+            return text
+        }
+        func advise(_ text: String, corrected: String, language: Language) async throws -> Advice {
+            try await Task.sleep(for: .seconds(60))
+            return .none
+        }
+    }
+
+    @Test func aStuckModelIsCutOffAtTheDeadline() async throws {
+        let text = "I goes home"
+        let checker = FeedbackTests.FakeChecker(lints: [
+            text: [FeedbackTests.lint("Agreement", "PronounVerbAgreement", 2, 6, "Replace with: “go”")]
+        ])
+        let started = ContinuousClock.now
+        let feedback = try await FeedbackEngine(
+            checker: checker, model: StuckModel(), modelDeadline: .milliseconds(300)
+        )
+        .feedback(for: text, language: .en)
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(feedback.corrected == "I go home" && feedback.advice == .none)
+    }
+}
+
+@Suite struct WithinTests {
+    @Test func withinCutsOffAStuckModel() async {
+        let started = ContinuousClock.now
+        let model = FeedbackDeadlineTests.StuckModel()
+        let value: String? = await FeedbackEngine.within(.milliseconds(200)) { try await model.correct("x") }
+        #expect(value == nil)
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+
+    @Test func withinCutsOff() async {
+        let started = ContinuousClock.now
+        let value: Int? = await FeedbackEngine.within(.milliseconds(200)) {
+            try await Task.sleep(for: .seconds(30))
+            return 1
+        }
+        #expect(value == nil)
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+}
