@@ -97,8 +97,9 @@ actor LocalFleet {
     enum Database {
         /// `DB_HOST` is set: that database, as configured by the `DB_*` variables.
         case external
-        /// The embedded PostgreSQL: its data folder (the password is beside it).
-        case embedded(dataFolder: String)
+        /// The embedded PostgreSQL: its data folder (the password is beside it), and how long its
+        /// log was before this start (the log is appended to across runs).
+        case embedded(dataFolder: String, logOffset: Int)
     }
 
     /// The embedded PostgreSQL unless `DB_HOST` names a database. As root, PostgreSQL runs as an
@@ -109,20 +110,25 @@ actor LocalFleet {
             geteuid() == 0 ? "/var/lib/cakap/up-\(plan.postgresPort)/postgres" : dataDirectory + "/postgres"
         try FileManager.default.createDirectory(
             atPath: (folder as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let log = "\(dataDirectory)/logs/postgres.log"
+        let offset = (try? FileManager.default.attributesOfItem(atPath: log)[.size] as? Int) ?? 0
         try start(
             name: "postgres", arguments: ["postgres", "--data", folder, "--port", String(plan.postgresPort)],
             environment: [:], restartable: true)
-        return .embedded(dataFolder: folder)
+        return .embedded(dataFolder: folder, logOffset: offset)
     }
 
     /// Waits for the database, then starts `cakap conversations` against it.
     private func startConversations(_ database: Database) async throws {
         var environment = ["CAKAP_EMBED_URLS": plan.embedURLs]
-        if case .embedded(let folder) = database {
+        if case .embedded(let folder, let logOffset) = database {
             let deadline = ContinuousClock.now + .seconds(60)
-            while !((try? String(contentsOfFile: "\(dataDirectory)/logs/postgres.log", encoding: .utf8)) ?? "")
-                .contains("postgres ready")
-            {
+            // Only this run's lines: an earlier run's "postgres ready" must not count.
+            func readyInThisRun() -> Bool {
+                let data = FileManager.default.contents(atPath: "\(dataDirectory)/logs/postgres.log") ?? Data()
+                return String(decoding: data.dropFirst(logOffset), as: UTF8.self).contains("postgres ready")
+            }
+            while !readyInThisRun() {
                 if let status = children["postgres"]?.process?.exitStatus {
                     throw FleetError(description: "postgres exited with status \(status); see \(dataDirectory)/logs")
                 }
