@@ -69,7 +69,8 @@ public struct Edge: Sendable {
         }
         for method in [HTTPRequest.Method.get, .post, .put, .delete] {
             router.on("/conversations/**", method: method) { request, context in
-                try await self.conversationsRoute(request, context: context)
+                try await self.serviceRoute(
+                    request, context: context, to: self.configuration.conversationsURL, name: "conversations")
             }
         }
         router.on("/tutor/**", method: .post) { request, context in
@@ -128,10 +129,6 @@ public struct Edge: Sendable {
             }
         }
         throw EdgeError(.badGateway, "no region could serve the request")
-    }
-
-    func conversationsRoute(_ request: Request, context: ProxyRequestContext) async throws -> Response {
-        try await serviceRoute(request, context: context, to: configuration.conversationsURL, name: "conversations")
     }
 
     /// Authorizer, then the request as it came to a service behind the edge (a Lambda on AWS).

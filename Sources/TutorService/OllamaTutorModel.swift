@@ -74,9 +74,10 @@ public struct OllamaTutorModel: TutorModel {
             natural words or phrases that appear in it (original, suggestion, short reason), and one \
             or two short usage tips written in \(tipLanguage). Reply with JSON only.
             """
-        let answer = try await generate(
-            system: system, prompt: "Learner's text: \(text)\nCorrected: \(corrected)", schema: schema,
-            maxTokens: 200)
+        let prompt = corrected == text ? "Learner's text: \(text)" : "Learner's text: \(text)\nCorrected: \(corrected)"
+        let answer = try await chat(
+            messages: [["role": "system", "content": system], ["role": "user", "content": prompt]], schema: schema,
+            maxTokens: 120)
         let words = (answer["better_words"] as? [[String: Any]] ?? []).compactMap { item -> Advice.BetterWord? in
             guard let original = item["original"] as? String, let suggestion = item["suggestion"] as? String,
                 !original.isEmpty, !suggestion.isEmpty,
@@ -88,12 +89,6 @@ public struct OllamaTutorModel: TutorModel {
         let tips = (answer["tips"] as? [String] ?? []).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
             .filter { !$0.isEmpty }.prefix(2)
         return Advice(betterWords: Array(words.prefix(3)), tips: Array(tips))
-    }
-
-    func generate(system: String, prompt: String, schema: [String: Any], maxTokens: Int) async throws -> [String: Any] {
-        try await chat(
-            messages: [["role": "system", "content": system], ["role": "user", "content": prompt]], schema: schema,
-            maxTokens: maxTokens)
     }
 
     /// One non-streamed `/api/chat` whose message is JSON matching `schema`.

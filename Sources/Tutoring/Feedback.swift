@@ -120,16 +120,14 @@ public struct FeedbackEngine: Sendable {
                 return edit.start == edit.end ? original + edit.replacement : edit.replacement
             }.filter { $0 != original }
             guard !replacements.isEmpty else { continue }
-            let short = Explanations.explain(category, from: original, to: replacements[0], in: language).short
+            // Harper's own message in English; the template bank in Indonesian.
+            let explanation = Explanations.explain(category, from: original, to: replacements[0], in: language)
             matches.append(
                 (
                     lint.span.charStart, lint.span.charEnd,
                     Match(
-                        offset: 0, length: 0,
-                        message: language == .en
-                            ? lint.message
-                            : Explanations.explain(category, from: original, to: replacements[0], in: language).message,
-                        shortMessage: short, replacements: replacements,
+                        offset: 0, length: 0, message: language == .en ? lint.message : explanation.message,
+                        shortMessage: explanation.short, replacements: replacements,
                         rule: .init(id: "HARPER_\(lint.rule)", category: category))
                 ))
         }
