@@ -26,3 +26,19 @@ python_env() {
     fi
     echo "$env"
 }
+
+# Debian's chromium for the browser tests (tests/web): installed with apt-get when missing (the
+# machines run as root and reach Debian's packages); a non-root run must have it already.
+ensure_chromium() {
+    if [ -x /usr/bin/chromium ]; then
+        /usr/bin/chromium --version 2>/dev/null || true
+        return 0
+    fi
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "/usr/bin/chromium is missing: apt-get install chromium" >&2
+        return 1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 \
+        || { apt-get update >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null; }
+    /usr/bin/chromium --version
+}

@@ -15,6 +15,8 @@ struct EdgeCommand: AsyncParsableCommand {
     @Option(help: "Listener port.") var port: Int = 8080
     @Option(help: "Address to listen on.") var host: String = "127.0.0.1"
     @Option(help: "A region: name=balancerURL. Repeat; the first is the default.") var region: [String] = []
+    @Option(help: "A region's balancer admin URL for the check page: name=adminURL. Repeat.") var regionAdmin:
+        [String] = []
     @Option(help: "Identity data folder (users, signing key).") var data: String
     @Option(help: "Development user pool id.") var poolId: String = IdentityPoolSettings.development.poolId
     @Option(help: "App client id (the token audience).") var clientId: String = IdentityPoolSettings.development
@@ -27,13 +29,20 @@ struct EdgeCommand: AsyncParsableCommand {
     @Option(help: "Allowed CORS origin. Repeat.") var corsOrigin: [String] = []
     @Option(help: "Topology file (unused by the edge itself; accepted for symmetry).") var topology: String?
 
+    static func nameAndURL(_ text: String, option: String) throws -> (String, String) {
+        let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { throw ValidationError("\(option) expects name=url, got '\(text)'") }
+        return (parts[0], parts[1])
+    }
+
     func run() async throws {
         bootstrapLogging()
         let logger = Logger(label: "cakap.edge")
+        let admins = try Dictionary(
+            regionAdmin.map { try Self.nameAndURL($0, option: "--region-admin") }, uniquingKeysWith: { $1 })
         let regions = try region.map { text -> EdgeConfiguration.RegionUpstream in
-            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else { throw ValidationError("--region expects name=url, got '\(text)'") }
-            return .init(name: parts[0], balancerURL: parts[1])
+            let (name, url) = try Self.nameAndURL(text, option: "--region")
+            return .init(name: name, balancerURL: url, adminURL: admins[name])
         }
         let identity: EdgeConfiguration.IdentitySource
         if let jwks {

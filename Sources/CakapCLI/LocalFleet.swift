@@ -73,7 +73,10 @@ actor LocalFleet {
             try start(
                 name: "edge",
                 arguments: plan.edgeArguments(
-                    dataDirectory: dataDirectory + "/identity", webDirectory: webDirectory, topologyPath: topologyPath),
+                    dataDirectory: dataDirectory + "/identity", webDirectory: webDirectory, topologyPath: topologyPath)
+                    + plan.regions.flatMap {
+                        ["--region-admin", "\($0.name)=http://127.0.0.1:\($0.adminPort)"]
+                    },
                 environment: [:], restartable: true)
             try await waitUntilAnswering("http://127.0.0.1:\(plan.edgePort)/healthz", name: "edge", process: "edge")
         } catch {

@@ -19,6 +19,7 @@ public struct Edge: Sendable {
     let identityProvider: DevelopmentIdentityProvider?
     let forwarder: HTTPForwarder
     let throttle: Throttle
+    let statusReporter: StatusReporter
     let logger: Logger
 
     /// The response header naming the region that answered.
@@ -43,6 +44,10 @@ public struct Edge: Sendable {
         }
         forwarder = HTTPForwarder(httpClient: httpClient)
         throttle = Throttle(rate: configuration.throttleRate, burst: configuration.throttleBurst)
+        statusReporter = StatusReporter(
+            regions: configuration.regions,
+            services: [("conversations", configuration.conversationsURL), ("tutor", configuration.tutorURL)],
+            probe: HTTPStatusProbe(httpClient: httpClient))
         self.logger = logger
     }
 
@@ -59,6 +64,8 @@ public struct Edge: Sendable {
         let router = Router(context: ProxyRequestContext.self)
         router.add(middleware: CORSOriginMiddleware(allowedOrigins: configuration.corsOrigins))
         router.get("/healthz") { _, _ in "ok" }
+        router.get("/config.js") { _, _ in try self.webSettingsResponse() }
+        router.get("/status") { request, _ in try await self.statusRoute(request) }
         if let identityProvider { identityProvider.addRoutes(to: router.group("idp")) }
         for region in configuration.regions {
             for method in [HTTPRequest.Method.get, .post] {
@@ -131,6 +138,29 @@ public struct Edge: Sendable {
         throw EdgeError(.badGateway, "no region could serve the request")
     }
 
+    /// The web app's settings as `config.js` (docs/web.md): generated, so nothing is written into
+    /// the web folder and the file always matches this edge. Never cached: a restart may change it.
+    func webSettingsResponse() throws -> Response {
+        let script = try WebClientSettings(edge: configuration).javascriptModule()
+        var headers = HTTPFields()
+        headers[.contentType] = "text/javascript; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: script)))
+    }
+
+    /// The check page's report (R-APP-9): signed-in only, like every API route.
+    func statusRoute(_ request: Request) async throws -> Response {
+        _ = try await authorize(request)
+        let report = await statusReporter.report()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        headers[.cacheControl] = "no-store"
+        return Response(
+            status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(report))))
+    }
+
     /// Authorizer, then the request as it came to a service behind the edge (a Lambda on AWS).
     func serviceRoute(
         _ request: Request, context: ProxyRequestContext, to serviceURL: String?, name: String
@@ -144,9 +174,17 @@ public struct Edge: Sendable {
         var request = request
         let body = try await request.collectBody(upTo: configuration.maxBodyBytes)
         let path = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
-        let response = try await forwarder.forward(
-            method: request.method, path: path, headers: request.headers, body: body, to: serviceURL,
-            clientAddress: context.remoteAddress?.ipAddress)
+        let response: HTTPForwarder.UpstreamResponse
+        do {
+            response = try await forwarder.forward(
+                method: request.method, path: path, headers: request.headers, body: body, to: serviceURL,
+                clientAddress: context.remoteAddress?.ipAddress)
+        } catch {
+            // API Gateway answers 502 when its integration cannot be reached; the web app queues
+            // the change and tries again (docs/web.md).
+            logger.warning("service unreachable", metadata: ["service": "\(name)", "error": "\(error)"])
+            throw EdgeError(.badGateway, "the \(name) service cannot be reached")
+        }
         return response.streamingResponse { _ in }
     }
 }

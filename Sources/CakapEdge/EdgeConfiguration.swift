@@ -7,10 +7,14 @@ public struct EdgeConfiguration: Sendable {
         public var name: String
         /// The region's balancer, e.g. `http://127.0.0.1:11600`.
         public var balancerURL: String
+        /// The balancer's admin port (`/targets`), for the check page's per-pool detail; nil
+        /// where there is none (AWS: an ALB's target health is not reachable from the client side).
+        public var adminURL: String?
 
-        public init(name: String, balancerURL: String) {
+        public init(name: String, balancerURL: String, adminURL: String? = nil) {
             self.name = name
             self.balancerURL = balancerURL
+            self.adminURL = adminURL
         }
     }
 

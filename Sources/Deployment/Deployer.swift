@@ -102,11 +102,12 @@ public struct Deployer: Sendable {
                 var zipUploadUrl: String
             }
             progress("deploying the web app to Amplify \(app)/\(branch)")
+            let configured = try configuredWebBundle(bundle, outputs: outputs)
             let job = try decode(
                 try cloud.aws(
                     ["amplify", "create-deployment", "--app-id", app, "--branch-name", branch], region: "us-east-1"),
                 as: Job.self)
-            try cloud.put(file: bundle, to: job.zipUploadUrl)
+            try cloud.put(file: configured, to: job.zipUploadUrl)
             _ = try cloud.aws(
                 ["amplify", "start-deployment", "--app-id", app, "--branch-name", branch, "--job-id", job.jobId],
                 region: "us-east-1")
@@ -128,6 +129,22 @@ public struct Deployer: Sendable {
                 progress("    could not start the playbook now (\(error)); it runs at the association's next schedule")
             }
         }
+    }
+
+    /// The web bundle with its `config.js` from the API and user pool stacks' outputs (those of
+    /// this run, or read back when they were deployed earlier).
+    func configuredWebBundle(_ bundle: String, outputs: [String: [String: String]]) throws -> String {
+        let api = try outputs["lks-api"] ?? stackOutputs("lks-api", region: "us-east-1")
+        let auth = try outputs["lks-auth"] ?? stackOutputs("lks-auth", region: "us-east-1")
+        guard let apiURL = api["ApiUrl"], let poolId = auth["UserPoolId"], let clientId = auth["UserPoolClientId"]
+        else {
+            throw DeploymentError(
+                description: "the web app needs lks-api.ApiUrl and lks-auth's pool ids: deploy them first")
+        }
+        let regions = Array(Set(plan.stacks.map(\.region))).sorted()
+        let script = try WebAppConfiguration.script(
+            apiURL: apiURL, userPoolId: poolId, clientId: clientId, regions: regions)
+        return try WebAppConfiguration.bundle(bundle, adding: script)
     }
 
     /// Deletes the selected stacks in reverse order (emptying artefact buckets first), then

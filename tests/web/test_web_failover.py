@@ -1,0 +1,60 @@
+"""Region failover seen by the learner (issue 6 acceptance, R-APP-7): the us-east-1 chat pool is
+killed and the chat still answers, saying that us-west-2 did. Destructive: runs last (WEB_PHASE).
+
+With `cakap up --small` each pool has one worker per region, so killing the us-east-1 chat
+worker takes the whole pool down, as killing both workers of the full fleet would.
+"""
+
+from __future__ import annotations
+
+import re
+
+from conftest import PHONE, App
+from fleet_os import comm, descendants, kill_tree, listener_pid, port_of, wait_until
+from playwright.sync_api import expect
+
+WEB_PHASE = 1
+LONG = 150_000
+
+
+def take_down_east_chat(fleet) -> None:
+    """SIGKILLs every us-east-1 chat worker and waits for the balancer to mark them unhealthy."""
+    family = [pid for pid, _ in descendants(fleet.process.pid)]
+    for worker in fleet.workers("us-east-1", "chat"):
+        pid = listener_pid(port_of(worker["url"]), family)
+        assert pid and comm(pid) == "cakap", f"no worker listens at {worker['url']}"
+        assert not kill_tree(pid), "a llama-server outlived its killed worker"
+
+    def all_down() -> bool:
+        states = [state for (pool, _), state in fleet.targets("us-east-1").items() if pool == "chat"]
+        return bool(states) and not any(state.get("healthy") for state in states)
+
+    assert wait_until(all_down, timeout=10, interval=0.25), fleet.targets("us-east-1")
+
+
+def test_with_the_east_chat_pool_down_the_west_answers_and_the_page_says_so(app: App, identity):
+    user = identity.register("failover")
+    page = app.page
+    app.open("/")
+    app.sign_in(user)
+    expect(page.locator("#region")).to_have_value("us-east-1")
+    take_down_east_chat(app.fleet)
+
+    page.get_by_label("Your message").fill("Where do you live?")
+    page.get_by_label("Your message").press("Enter")
+    reply = page.locator("#messages li.assistant").last
+    expect(reply).to_have_attribute("data-streaming", "false", timeout=LONG)
+    expect(reply.locator(".message-text")).not_to_be_empty()
+    assert reply.get_attribute("data-region") == "us-west-2"
+    expect(page.locator("#region-note")).to_have_text("us-east-1 could not answer, so us-west-2 did.")
+    expect(reply.locator(".meta")).to_contain_text("Answered by us-west-2")
+    app.screenshot("chat-failover-desktop")
+
+    # The check page shows the dead pool as down (and everything else as before).
+    page.get_by_role("link", name="Check").click()
+    expect(page.locator("#check-summary")).to_have_text(re.compile(r"[1-9]\d* of \d+ checks failed"), timeout=30_000)
+    down = page.locator("#check-table tr[data-healthy=false]")
+    texts = " | ".join(down.all_inner_texts())
+    assert "chat pool" in texts and "us-east-1" in texts, texts
+    page.set_viewport_size(PHONE)
+    app.screenshot("check-failover-phone")

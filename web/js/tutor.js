@@ -1,0 +1,89 @@
+// The chat model and the tutor: streaming replies from `/{region}/chat` (R-APP-6, R-APP-7),
+// feedback on a learner's message (R-APP-2..4), the partner prompt and the scores (R-APP-5).
+import { api, ApiError } from "./api.js";
+
+/** The models a region lists (`/{region}/tags`). */
+export async function models(region) {
+  const answer = await api(`/${region}/tags`);
+  return (answer.models || []).map((model) => model.name).filter((name) => !name.startsWith("all-minilm"));
+}
+
+/** Only what the model needs of each message. */
+const plain = (messages) => messages.map(({ role, content }) => ({ role, content }));
+
+const FALLBACK_PROMPT = "You are a friendly English conversation partner for a learner. Reply in simple, natural " +
+  "English in two or three sentences, and end with a short question that keeps the conversation going.";
+
+/** The messages to send to the chat model: the tutor's partner prompt, or a plain one if it fails. */
+export async function partnerMessages(conversation, level) {
+  try {
+    const answer = await api("/tutor/partner", { method: "POST", body: { conversation: plain(conversation), ...(level ? { level } : {}) } });
+    if (Array.isArray(answer.messages) && answer.messages.length) return answer.messages;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) throw error;
+  }
+  return [{ role: "system", content: FALLBACK_PROMPT }, ...plain(conversation)];
+}
+
+/**
+ * Streams a reply: `onChunk(textSoFar)` after every NDJSON line with content. Resolves to
+ * `{content, region, chunks}` where `region` is the one that answered (`x-cakap-region`).
+ * An abort (the stop button) resolves with what arrived so far and `stopped: true`.
+ */
+export async function streamReply({ region, model, messages, signal, onChunk }) {
+  const response = await api(`/${region}/chat`, {
+    method: "POST", body: { model, messages, stream: true, options: { num_predict: 160 } }, signal, stream: true,
+  });
+  const answeredBy = response.headers.get("x-cakap-region") || region;
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  let content = "";
+  let chunks = 0;
+  const take = (line) => {
+    if (!line.trim()) return;
+    let object;
+    try { object = JSON.parse(line); } catch { throw new ApiError(502, "The chat service sent a broken reply."); }
+    if (object.error) throw new ApiError(502, "The chat model stopped with an error. Try again.", object.error);
+    const piece = object.message?.content || "";
+    if (piece) {
+      content += piece;
+      chunks += 1;
+      onChunk(content, chunks);
+    }
+  };
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      let newline;
+      while ((newline = buffer.indexOf("\n")) >= 0) {
+        take(buffer.slice(0, newline));
+        buffer = buffer.slice(newline + 1);
+      }
+    }
+    take(buffer);
+  } catch (error) {
+    if (error.name === "AbortError") return { content, region: answeredBy, chunks, stopped: true };
+    if (error instanceof ApiError) throw error;
+    throw new ApiError(0, "The connection broke while the reply was arriving.");
+  }
+  return { content, region: answeredBy, chunks, stopped: false };
+}
+
+/** `POST /tutor/feedback` with the earlier turns and their feedback (the tutor's memory). */
+export function feedback(text, lang, conversationId, history) {
+  return api("/tutor/feedback", {
+    method: "POST",
+    body: {
+      text, lang, conversation_id: conversationId,
+      history: history.map(({ role, content, feedback }) =>
+        (feedback && role === "user" && !feedback.score ? { role, content, feedback } : { role, content })),
+    },
+  });
+}
+
+/** `POST /tutor/score`: nine aspects and a CEFR band. */
+export function score(conversation, lang) {
+  return api("/tutor/score", { method: "POST", body: { conversation: plain(conversation), lang } });
+}
