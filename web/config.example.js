@@ -8,6 +8,6 @@ export default Object.freeze({
   userPoolId: "us-east-1_CakapDev1",
   clientId: "cakapdevelopmentclient0001",
   regions: ["us-east-1", "us-west-2"],
-  defaultModel: "gemma3:270m",
+  defaultModel: "smollm2:135m",
   statusPath: "/status",
 });

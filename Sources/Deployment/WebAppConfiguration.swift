@@ -16,7 +16,8 @@ public enum WebAppConfiguration {
             "userPoolId": userPoolId,
             "clientId": clientId,
             "regions": regions,
-            "defaultModel": "gemma3:270m",
+            // The smallest of the models the AWS workers pull (R-LLM-4).
+            "defaultModel": "orca-mini",
             // API Gateway has no fleet status route: the check page times each endpoint itself.
             "statusPath": "",
         ]

@@ -83,6 +83,7 @@ def test_sign_up_chat_feedback_scores_history_and_sign_out(app: App):
     expect(page.locator("#view-chat")).to_be_visible()
     expect(page.locator("#who")).to_have_text("Web Learner")
     expect(page.locator("#model option[value='gemma3:270m']")).to_be_attached()  # from /us-east-1/tags
+    expect(page.locator("#model")).to_have_value("smollm2:135m")  # config.js's default
     expect(page.locator("#region option")).to_have_count(2)
     assert_every_control_labelled(app)
 
@@ -172,6 +173,12 @@ def test_sign_up_chat_feedback_scores_history_and_sign_out(app: App):
     page.set_viewport_size(PHONE)
     app.screenshot("check-phone")
     page.set_viewport_size(DESKTOP)
+
+    # A reload keeps the session through REFRESH_TOKEN_AUTH (R-AUTH-5): the refresh token is in
+    # sessionStorage, the ID token only in memory.
+    page.reload()
+    expect(page.locator("#view-check")).to_be_visible()
+    expect(page.locator("#who")).to_have_text("Web Learner")
 
     # Nothing sensitive kept where it should not be, then sign out (R-AUTH-6).
     stored = page.evaluate("JSON.stringify({local: {...localStorage}, url: location.href})")

@@ -58,6 +58,15 @@ def test_a_turn_sent_while_history_is_down_reaches_history_when_it_is_back(app: 
     assert page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('cakap.outbox.')).map((k) => localStorage[k])") == ["{}"]
 
 
+def answer_with(status: int, body: dict):
+    """A route handler answering every request with `status` and the JSON `body`."""
+
+    def handler(route, request) -> None:
+        route.fulfill(status=status, json=body, headers={"Retry-After": "1"})
+
+    return handler
+
+
 def test_401_429_and_503_get_clear_messages(app: App, identity):
     """Issue 6 item 8: the wording for a throttled call, a service down, a region down, and a
     token the API refuses (the learner is sent to sign in again). The answers are injected at
@@ -72,15 +81,14 @@ def test_401_429_and_503_get_clear_messages(app: App, identity):
         503: ({"message": "no region could serve the request"}, "down in both regions"),
     }
     for status, (body, wording) in answers.items():
-        page.route("**/us-east-1/chat", lambda route, status=status, body=body: route.fulfill(
-            status=status, json=body, headers={"Retry-After": "1"}))
+        page.route("**/us-east-1/chat", answer_with(status, body))
         page.get_by_label("Your message").fill(f"Hello, this is test {status}.")
         page.get_by_label("Your message").press("Enter")
         expect(page.locator("#status-bar")).to_contain_text(wording)
         expect(page.locator("#retry-reply")).to_contain_text("Your message is kept")
         page.unroute("**/us-east-1/chat")
     assert page.locator("#messages li.user").count() == 2  # no turn lost
-    page.route("**/conversations/**", lambda route: route.fulfill(status=401, json={"message": "Unauthorized"}))
+    page.route("**/conversations/**", answer_with(401, {"message": "Unauthorized"}))
     page.get_by_role("link", name="History").click()
     expect(page.locator("#view-signin")).to_be_visible()
     expect(page.locator("#status-bar")).to_contain_text("Please sign in again")

@@ -148,8 +148,9 @@ session.onChange((user) => {
     else announce("Your session has ended. Please sign in again.", "error");
     location.hash = "#/signin";
   }
+  const changed = wasSignedIn !== Boolean(user);
   wasSignedIn = Boolean(user);
-  route();
+  if (changed) route(); // a renewed token changes nothing on the page
 });
 
 window.addEventListener("hashchange", route);
@@ -164,5 +165,4 @@ wireAccount();
 chat.init();
 history.init();
 check.init();
-await session.restore();
-route();
+if (!(await session.restore())) route();

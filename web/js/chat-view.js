@@ -354,10 +354,10 @@ function setUpVoice() {
     recognition.onend = () => {
       recognition = null;
       button.setAttribute("aria-pressed", "false");
-      button.textContent = "🎤 Speak";
+      button.textContent = "Speak";
     };
     recognition.start();
     button.setAttribute("aria-pressed", "true");
-    button.textContent = "■ Stop listening";
+    button.textContent = "Stop listening";
   });
 }
