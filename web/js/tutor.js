@@ -71,15 +71,22 @@ export async function streamReply({ region, model, messages, signal, onChunk }) 
   return { content, region: answeredBy, chunks, stopped: false };
 }
 
-/** `POST /tutor/feedback` with the earlier turns and their feedback (the tutor's memory). */
+/** Earlier turns for the tutor's memory: each learner turn's findings reduced to what the tutor
+ * counts (the span and rule of each match), oldest turns dropped past ~200 KB (its limit: 256 KiB). */
+export function historyForTutor(messages) {
+  const turns = messages.filter((m) => m.role !== "system").map(({ role, content, feedback }) =>
+    (role === "user" && Array.isArray(feedback?.matches)
+      ? { role, content, feedback: { matches: feedback.matches.map(({ offset, length, rule }) => ({ offset, length, rule })) } }
+      : { role, content }));
+  while (turns.length && JSON.stringify(turns).length > 200_000) turns.shift();
+  return turns;
+}
+
+/** `POST /tutor/feedback` with the earlier turns and their findings (the tutor's memory). */
 export function feedback(text, lang, conversationId, history) {
   return api("/tutor/feedback", {
     method: "POST",
-    body: {
-      text, lang, conversation_id: conversationId,
-      history: history.map(({ role, content, feedback }) =>
-        (feedback && role === "user" && !feedback.score ? { role, content, feedback } : { role, content })),
-    },
+    body: { text, lang, conversation_id: conversationId, history: historyForTutor(history) },
   });
 }
 
