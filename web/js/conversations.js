@@ -72,6 +72,7 @@ async function send(item) {
   try {
     await put(item);
   } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return false; // kept until the next sign-in
     if (error instanceof ApiError && !error.retryable) {
       // Refused for good (a 400 names why): drop it from the queue and tell the learner.
       forget(item);
