@@ -29,7 +29,9 @@ actor KeySetCache {
     func keys(for keyID: String) async throws -> JWTKeyCollection? {
         if let keys = keysByID[keyID] { return keys }
         if let fetching {
-            _ = try? await fetching.value
+            // The caller that started the fetch may resume after this one (actor reentrancy), so
+            // take its result here too: otherwise a concurrent first request saw no keys (500).
+            if let fetched = try? await fetching.value { keysByID = fetched }
             return try known(keyID)
         }
         // Without any keys (the pool was unreachable so far), retry soon; with keys, an unknown

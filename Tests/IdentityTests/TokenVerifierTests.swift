@@ -256,6 +256,35 @@ extension TokenVerifierTests {
     }
 }
 
+extension TokenVerifierTests {
+    @Test func concurrentFirstVerificationsAllSeeTheFetchedKeys() async throws {
+        // The web app's first calls after signing in go out together (found by tests/web: one of
+        // them got 500 "key set unavailable" while the other's fetch was still being stored).
+        let keys = try await Keys()
+        defer { keys.fixture.removeDirectory() }
+        for _ in 0..<20 {
+            let source = SlowKeySetSource(keySet: keys.keySet)
+            let verifier = TokenVerifier(
+                issuer: keys.settings.issuer, audience: keys.settings.clientId, keySource: source)
+            let token = try await keys.token(keys.claims())
+            let names = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<8 { group.addTask { try await verifier.verify(authorizationHeader: token).name ?? "" } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(names == Array(repeating: "Nina", count: 8))
+        }
+    }
+}
+
+/// Answers after a short pause, so that concurrent first verifications wait on one fetch.
+struct SlowKeySetSource: KeySetSource {
+    let keySet: Data
+    func fetchKeySet() async throws -> Data {
+        try await Task.sleep(for: .milliseconds(20))
+        return keySet
+    }
+}
+
 final class FlakyKeySetSource: KeySetSource, Sendable {
     let keySet: Data
     private let available = Synchronization.Mutex(false)
