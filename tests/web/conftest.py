@@ -154,7 +154,11 @@ def app(browser: Browser, fleet: WebFleet) -> Iterator[App]:
     app = App(page, fleet)
     try:
         yield app
+    except BaseException:
+        raise
     finally:
+        if os.environ.get("CAKAP_WEB_DEBUG"):
+            print("\nfailed requests:", *app.failed_requests, "console:", *app.console, sep="\n  ")
         context.close()
     unexpected = app.unexpected_errors()
     assert not unexpected, f"console errors: {unexpected}; failed requests: {app.failed_requests}"

@@ -43,12 +43,19 @@ def test_with_the_east_chat_pool_down_the_west_answers_and_the_page_says_so(app:
     page.get_by_label("Your message").fill("Where do you live?")
     page.get_by_label("Your message").press("Enter")
     reply = page.locator("#messages li.assistant").last
-    expect(reply).to_have_attribute("data-streaming", "false", timeout=LONG)
-    expect(reply.locator(".message-text")).not_to_be_empty()
-    assert reply.get_attribute("data-region") == "us-west-2"
+    # The region is known from the first response header; the note shows while the reply streams.
+    expect(reply).to_have_attribute("data-region", "us-west-2", timeout=LONG)
     expect(page.locator("#region-note")).to_have_text("us-east-1 could not answer, so us-west-2 did.")
     expect(reply.locator(".meta")).to_contain_text("Answered by us-west-2")
+    page.wait_for_function(
+        "() => Number(document.querySelector('#messages li.assistant:last-child')?.dataset.chunks) >= 2", timeout=LONG)
     app.screenshot("chat-failover-desktop")
+    # The stop button ends the reply where it is; what arrived is kept (and the CPU is freed).
+    page.get_by_role("button", name="Stop").click()
+    expect(reply).to_have_attribute("data-streaming", "false")
+    expect(reply.locator(".meta .stopped")).to_have_text("Stopped.")
+    expect(reply.locator(".message-text")).not_to_be_empty()
+    expect(page.get_by_role("button", name="Stop")).to_be_disabled()
 
     # The check page shows the dead pool as down (and everything else as before).
     page.get_by_role("link", name="Check").click()

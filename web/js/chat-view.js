@@ -212,6 +212,10 @@ async function reply() {
     const messages = await tutor.partnerMessages(current.conversation, $("level").value);
     const result = await tutor.streamReply({
       region: region(), model: $("model").value || config.defaultModel, messages, signal: controller.signal,
+      onStart: (answeredBy) => {
+        item.dataset.region = answeredBy;
+        noteRegion(answeredBy, meta);
+      },
       onChunk: (soFar, chunks) => {
         text.textContent = soFar;
         item.dataset.chunks = String(chunks);
@@ -219,15 +223,13 @@ async function reply() {
       },
     });
     if (conversationId !== current.id) return;
-    item.dataset.region = result.region;
-    noteRegion(result.region, meta);
     if (result.content.trim()) {
       current.conversation.push({ role: "assistant", content: result.content });
       item.dataset.index = String(current.conversation.length - 1);
       waitingForReply = false;
       save();
     }
-    if (result.stopped) meta.append(" Stopped.");
+    if (result.stopped) meta.append(h("span", { class: "stopped" }, " Stopped."));
     if (!result.content.trim()) {
       item.remove();
       if (!result.stopped) $("messages").append(retryItem("The partner sent an empty reply."));

@@ -51,20 +51,21 @@ export function save(conversation) {
 
 /** Sends everything queued (changes queued meanwhile too); resolves to the number still waiting. */
 export function flush() {
-  flushing ??= (async () => {
-    try {
-      // Items queued while sending are picked up by the next pass; a failure stops until the retry.
-      while (Object.keys(readOutbox()).length > 0) {
-        for (const item of Object.values(readOutbox())) {
-          if (!(await send(item))) return Object.keys(readOutbox()).length;
-        }
-      }
-    } finally {
-      flushing = null;
-    }
-    return Object.keys(readOutbox()).length;
-  })();
+  // `.finally` runs after the assignment even when nothing is queued (an async function with no
+  // await would finish before `flushing` is set, leaving a settled promise that blocks every later
+  // flush: found by tests/web).
+  flushing ??= sendAll().finally(() => { flushing = null; });
   return flushing;
+}
+
+async function sendAll() {
+  // Items queued while sending are picked up by the next pass; a failure stops until the retry.
+  while (Object.keys(readOutbox()).length > 0) {
+    for (const item of Object.values(readOutbox())) {
+      if (!(await send(item))) return Object.keys(readOutbox()).length;
+    }
+  }
+  return 0;
 }
 
 /** One queued conversation: true when it was sent (or refused for good), false to retry later. */

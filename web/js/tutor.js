@@ -26,15 +26,17 @@ export async function partnerMessages(conversation, level) {
 }
 
 /**
- * Streams a reply: `onChunk(textSoFar)` after every NDJSON line with content. Resolves to
+ * Streams a reply: `onStart(region)` once the answering region is known (`x-cakap-region`, before
+ * the first token), `onChunk(textSoFar, chunks)` after every NDJSON line with content. Resolves to
  * `{content, region, chunks}` where `region` is the one that answered (`x-cakap-region`).
  * An abort (the stop button) resolves with what arrived so far and `stopped: true`.
  */
-export async function streamReply({ region, model, messages, signal, onChunk }) {
+export async function streamReply({ region, model, messages, signal, onStart, onChunk }) {
   const response = await api(`/${region}/chat`, {
     method: "POST", body: { model, messages, stream: true, options: { num_predict: 160 } }, signal, stream: true,
   });
   const answeredBy = response.headers.get("x-cakap-region") || region;
+  onStart?.(answeredBy);
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
   let content = "";
