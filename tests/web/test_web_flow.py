@@ -13,6 +13,7 @@ from conftest import DESKTOP, PHONE, App
 from playwright.sync_api import expect
 
 LONG = 150_000  # ms: a reply or feedback from a small model on 2 shared cores
+REPLY_PATIENCE = 45_000  # ms a streaming reply may take after its first chunks before the test stops it
 PASSWORD = "Cakap-Web-7!"
 
 # Records, while a reply streams, every distinct length of its text as the DOM shows it.
@@ -90,9 +91,16 @@ def test_sign_up_chat_feedback_scores_history_and_sign_out(app: App):
     # R-APP-6: the reply streams into the page.
     page.evaluate(WATCH_STREAM)
     page.get_by_label("Your message").fill("I has two cat")
-    page.get_by_label("Your message").press("Enter")
+    with page.expect_response(lambda r: r.url.endswith("/tutor/feedback"), timeout=LONG) as tutor_answer:
+        page.get_by_label("Your message").press("Enter")
     reply = page.locator("#messages li.assistant").last
-    expect(reply).to_have_attribute("data-streaming", "false", timeout=LONG)
+    page.wait_for_function("() => window.__seen.length >= 2", timeout=LONG)
+    try:
+        expect(reply).to_have_attribute("data-streaming", "false", timeout=REPLY_PATIENCE)
+    except AssertionError:
+        # On a starved CPU a reply can take minutes: the learner's stop button ends it here.
+        page.get_by_role("button", name="Stop").click()
+        expect(reply).to_have_attribute("data-streaming", "false")
     expect(reply.locator(".message-text")).not_to_be_empty()
     seen = page.evaluate("window.__seen")
     assert len(seen) >= 2, f"the reply appeared in {len(seen)} step(s): {seen}"
@@ -100,15 +108,18 @@ def test_sign_up_chat_feedback_scores_history_and_sign_out(app: App):
     assert reply.get_attribute("data-region") == "us-east-1"
     expect(page.locator("#region-note")).to_be_hidden()
 
-    # R-APP-2..4: both errors highlighted, each explaining itself on hover.
+    # R-APP-2..4: every span the tutor returned is highlighted, each explaining itself on hover.
+    answer = tutor_answer.value.json()
     turn = page.locator("#messages li.user").first
     expect(turn).to_have_attribute("data-feedback", "ready", timeout=LONG)
     mistakes = turn.locator("button.mistake")
     texts = mistakes.all_text_contents()
-    # Harper finds "has"; "cat" comes from the model's rewrite, which the tutor drops after its
-    # 20 s deadline (docs/tutor.md), as happens on a machine this loaded.
-    corrected = turn.locator(".corrected").all_text_contents()
-    assert any("has" in text for text in texts) and any("cat" in text for text in texts), (texts, corrected)
+    returned = ["I has two cat"[m["offset"]: m["offset"] + m["length"]] for m in answer["matches"]]
+    assert texts == returned, (texts, returned)
+    assert any("has" in text for text in texts), texts  # Harper's finding
+    # "cat" comes from the model's rewrite, which the tutor drops after its 20 s deadline
+    # (docs/tutor.md); checked at the end so that the rest of the path runs either way.
+    both_found = any("has" in text for text in texts) and any("cat" in text for text in texts)
     has = mistakes.filter(has_text="has").first
     has.hover()
     tip = turn.locator(".mistake-tip").first
@@ -194,3 +205,6 @@ def test_sign_up_chat_feedback_scores_history_and_sign_out(app: App):
     page.reload()
     expect(page.locator("#view-signin")).to_be_visible()  # signed out for good
     assert json.loads(stored)["url"].endswith("#/check")
+    assert both_found, (
+        f"the tutor found {returned} in 'I has two cat' (corrected: {answer['corrected']!r}): without the "
+        "model's rewrite, which did not come within the tutor's 20 s deadline, only Harper's 'has' is found")

@@ -27,7 +27,9 @@ async function timed(action) {
 function row(what, regionName, zone, check, kind) {
   const status = check.healthy ? "healthy" : `down${check.error ? `: ${check.error}` : ""}`;
   return h("tr", { class: check.healthy ? "ok" : "bad", "data-kind": kind, "data-healthy": String(check.healthy) },
-    h("th", { scope: "row" }, what), h("td", {}, regionName || "—"), h("td", {}, zone || "—"),
+    h("th", { scope: "row" }, what),
+    h("td", { class: regionName ? "region" : "region none", "data-label": "Region" }, regionName || "—"),
+    h("td", { class: zone ? "zone" : "zone none", "data-label": "Zone" }, zone || "—"),
     h("td", { class: "status" }, h("span", { class: "dot", "aria-hidden": "true" }), status),
     h("td", { class: "latency" }, check.latencyMs == null ? "—" : `${Math.round(check.latencyMs)} ms`));
 }

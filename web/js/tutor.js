@@ -33,7 +33,7 @@ export async function partnerMessages(conversation, level) {
  */
 export async function streamReply({ region, model, messages, signal, onStart, onChunk }) {
   const response = await api(`/${region}/chat`, {
-    method: "POST", body: { model, messages, stream: true, options: { num_predict: 160 } }, signal, stream: true,
+    method: "POST", body: { model, messages, stream: true, options: { num_predict: 120 } }, signal, stream: true,
   });
   const answeredBy = response.headers.get("x-cakap-region") || region;
   onStart?.(answeredBy);
