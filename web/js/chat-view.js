@@ -133,7 +133,8 @@ function fillUserTurn(item, message, index) {
   const bubble = item.querySelector(".bubble");
   bubble.querySelector(".message-text")?.remove();
   item.querySelector(".feedback")?.remove();
-  const lang = message.feedback?.language || feedbackLang();
+  // `language` in the tutor's answer is the learner's language; the explanations' is ours to keep.
+  const lang = message.feedback?.explanation_language || feedbackLang();
   if (message.feedback && !message.feedback.error) {
     bubble.append(highlightedText(message.content, message.feedback.matches, lang));
     item.append(feedbackPanel(message.content, message.feedback, lang, (other) => requestFeedback(index, other)));
@@ -272,7 +273,7 @@ async function requestFeedback(index, lang) {
   rerenderTurn(index);
   try {
     const answer = await tutor.feedback(message.content, lang, conversationId, current.conversation.slice(0, index));
-    message.feedback = answer;
+    message.feedback = { ...answer, explanation_language: lang };
   } catch (error) {
     message.feedbackError = `Feedback is not available: ${error instanceof ApiError ? error.message : "try again"}`;
   } finally {

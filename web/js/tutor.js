@@ -32,9 +32,18 @@ export async function partnerMessages(conversation, level) {
  * An abort (the stop button) resolves with what arrived so far and `stopped: true`.
  */
 export async function streamReply({ region, model, messages, signal, onStart, onChunk }) {
-  const response = await api(`/${region}/chat`, {
+  const request = () => api(`/${region}/chat`, {
     method: "POST", body: { model, messages, stream: true, options: { num_predict: 120 } }, signal, stream: true,
   });
+  let response;
+  try {
+    response = await request();
+  } catch (error) {
+    // Both regions refused before any byte (a pool between health checks): once more, a moment later.
+    if (!(error instanceof ApiError) || (error.status !== 502 && error.status !== 503)) throw error;
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    response = await request();
+  }
   const answeredBy = response.headers.get("x-cakap-region") || region;
   onStart?.(answeredBy);
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
