@@ -72,6 +72,7 @@ function wireAccount() {
     require(values, "email", "password");
     email = values.email.trim();
     await session.signIn(email, values.password);
+    announce(""); // the account screens' notes are done with
     document.getElementById("signin-form").reset();
     location.hash = "#/chat";
   });

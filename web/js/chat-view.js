@@ -135,21 +135,20 @@ function fillUserTurn(item, message, index) {
   item.querySelector(".feedback")?.remove();
   // `language` in the tutor's answer is the learner's language; the explanations' is ours to keep.
   const lang = message.feedback?.explanation_language || feedbackLang();
-  if (message.feedback && !message.feedback.error) {
+  if (message.checking) {
+    bubble.append(h("p", { class: "message-text" }, message.content));
+    item.append(h("aside", { class: "feedback pending", "aria-label": "Feedback" }, words(message.checking).checking));
+    item.dataset.feedback = "pending";
+  } else if (message.feedback && !message.feedback.error) {
     bubble.append(highlightedText(message.content, message.feedback.matches, lang));
     item.append(feedbackPanel(message.content, message.feedback, lang, (other) => requestFeedback(index, other)));
     item.dataset.feedback = "ready";
   } else {
     bubble.append(h("p", { class: "message-text" }, message.content));
-    if (message.checking) {
-      item.append(h("aside", { class: "feedback pending", "aria-label": "Feedback" }, words(lang).checking));
-      item.dataset.feedback = "pending";
-    } else {
-      item.append(h("aside", { class: "feedback failed", "aria-label": "Feedback" },
-        message.feedbackError || "No feedback yet.", " ",
-        h("button", { type: "button", class: "link", onclick: () => requestFeedback(index, feedbackLang()) }, "Check this message")));
-      item.dataset.feedback = "none";
-    }
+    item.append(h("aside", { class: "feedback failed", "aria-label": "Feedback" },
+      message.feedbackError || "No feedback yet.", " ",
+      h("button", { type: "button", class: "link", onclick: () => requestFeedback(index, feedbackLang()) }, "Check this message")));
+    item.dataset.feedback = "none";
   }
 }
 
@@ -268,7 +267,7 @@ function noteRegion(answered, meta) {
 async function requestFeedback(index, lang) {
   const conversationId = current.id;
   const message = current.conversation[index];
-  message.checking = true;
+  message.checking = lang; // the language asked for, to say "checking" in it
   delete message.feedbackError;
   rerenderTurn(index);
   try {
