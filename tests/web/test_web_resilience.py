@@ -87,7 +87,7 @@ def test_401_429_and_503_get_clear_messages(app: App, identity):
         page.route("**/us-east-1/chat", answer_with(status, body))
         page.get_by_label("Your message").fill(f"Hello, this is test {status}.")
         page.get_by_label("Your message").press("Enter")
-        expect(page.locator("#status-bar")).to_contain_text(wording)
+        expect(page.locator("#status-bar")).to_contain_text(wording, timeout=15_000)  # 503: asked 3 times
         expect(page.locator("#retry-reply")).to_contain_text("Your message is kept")
         page.unroute("**/us-east-1/chat")
     assert page.locator("#messages li.user").count() == 2  # no turn lost

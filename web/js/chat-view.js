@@ -61,6 +61,10 @@ export async function show(argument) {
     history.replaceState(null, "", "#/chat");
   } else if (argument && argument !== current.id) {
     await open(argument);
+  } else if (argument) {
+    // The open conversation again (from history): its title may have been changed there.
+    const stored = await conversations.get(argument).catch(() => null);
+    if (stored && argument === current.id) current.title = stored.title;
   }
   render();
   $("message-input").focus();

@@ -36,13 +36,15 @@ export async function streamReply({ region, model, messages, signal, onStart, on
     method: "POST", body: { model, messages, stream: true, options: { num_predict: 120 } }, signal, stream: true,
   });
   let response;
-  try {
-    response = await request();
-  } catch (error) {
-    // Both regions refused before any byte (a pool between health checks): once more, a moment later.
-    if (!(error instanceof ApiError) || (error.status !== 502 && error.status !== 503)) throw error;
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    response = await request();
+  for (let attempt = 1; !response; attempt += 1) {
+    try {
+      response = await request();
+    } catch (error) {
+      // Both regions refused before any byte (a pool between health checks): twice more, 2 s apart.
+      const refused = error instanceof ApiError && (error.status === 502 || error.status === 503);
+      if (!refused || attempt === 3) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
   }
   const answeredBy = response.headers.get("x-cakap-region") || region;
   onStart?.(answeredBy);
