@@ -15,7 +15,8 @@ export function radarChart(aspects, cefr) {
   const ring = (value) => aspects.map((_, i) => point(i, value).map((n) => n.toFixed(1)).join(",")).join(" ");
   const summary = aspects.map((a) => `${a.label} ${Math.round(a.score)}`).join(", ");
   const svg = h("svg", {
-    class: "chart radar", viewBox: `0 0 ${SIZE} ${SIZE}`, role: "img", "aria-label": `Scores: ${summary}. Level ${cefr}.`,
+    // Room beside the circle for the longest labels ("Responsiveness 100").
+    class: "chart radar", viewBox: `-70 0 ${SIZE + 140} ${SIZE}`, role: "img", "aria-label": `Scores: ${summary}. Level ${cefr}.`,
     "data-aspects": aspects.length,
   },
   h("title", {}, `Scores (level ${cefr})`),
@@ -66,4 +67,4 @@ export function lineChart(points, caption) {
 }
 
 const clamp = (value) => Math.max(0, Math.min(100, Number(value) || 0));
-const shortLabel = (label) => (label.length > 14 ? `${label.split(" ")[0]}` : label);
+const shortLabel = (label) => (label.length > 16 ? `${label.split(" ")[0]}` : label);
