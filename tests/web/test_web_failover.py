@@ -41,11 +41,16 @@ def test_with_the_east_chat_pool_down_the_west_answers_and_the_page_says_so(app:
     # The tutor's model (gemma3:270m, on the chat pools) is loaded in us-west-2 first: a worker
     # loading a model fails its readiness check for a while, which would make the west pool
     # unhealthy just when the edge fails over to it.
-    warm = app.fleet.call_edge(
-        "POST", "/us-west-2/chat", token=user.id_token, bearer=True, timeout=(5, 180),
-        json={"model": "gemma3:270m", "messages": [{"role": "user", "content": "Hi"}], "stream": False,
-              "options": {"num_predict": 1}})  # fmt: skip
-    assert warm.status_code == 200, warm.text
+    answers = []
+
+    def warmed() -> bool:
+        answers.append(app.fleet.call_edge(
+            "POST", "/us-west-2/chat", token=user.id_token, bearer=True, timeout=(5, 180),
+            json={"model": "gemma3:270m", "messages": [{"role": "user", "content": "Hi"}], "stream": False,
+                  "options": {"num_predict": 1}}))  # fmt: skip
+        return answers[-1].status_code == 200 and answers[-1].headers.get("x-cakap-region") == "us-west-2"
+
+    assert wait_until(warmed, timeout=150, interval=2), [(a.status_code, a.text) for a in answers[-3:]]
     take_down_east_chat(app.fleet)
     # The outage is deliberate: on a loaded machine the west pool may miss a health check at the
     # moment the edge fails over, and the app then asks once more (a 502/503 in the console).
