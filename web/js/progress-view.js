@@ -14,8 +14,13 @@ export async function show() {
   replaceChildren($("progress-latest"));
   try {
     const page = await conversations.list();
-    const recent = page.items.slice(0, LOOK_AT);
-    const opened = await Promise.all(recent.map((item) => conversations.get(item.id).catch(() => null)));
+    // What waits in the outbox is newer than the server's copy (a score just given, say).
+    const queued = new Map(conversations.pending().map((item) => [item.id, item]));
+    const recent = page.items.slice(0, LOOK_AT).filter((item) => !queued.has(item.id));
+    const opened = [
+      ...queued.values(),
+      ...await Promise.all(recent.map((item) => conversations.get(item.id).catch(() => null))),
+    ];
     const scored = opened.filter(Boolean).map((conversation) => {
       const score = conversation.conversation.findLast((m) => m.feedback?.score)?.feedback.score;
       return score ? { conversation, score } : null;
