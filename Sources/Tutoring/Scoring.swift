@@ -98,6 +98,9 @@ public struct ScoreEngine: Sendable {
         self.deadline = deadline
     }
 
+    /// Below this many words, lexical diversity (MTLD) is not measured reliably and counts as average.
+    public static let minimumWordsForDiversity = 50
+
     /// Characters of the learner's text the judge reads (the end of it).
     public static let maxJudgeCharacters = 2000
 
@@ -172,7 +175,15 @@ public struct ScoreEngine: Sendable {
             let values = useEmbedding ? inputs + embedding!.map(Double.init) : inputs
             var value = model.intercept
             for index in values.indices where index < model.weights.count && model.deviations[index] > 0 {
-                value += model.weights[index] * (values[index] - model.means[index]) / model.deviations[index]
+                // Chat text is shorter than the essays the model was fitted on: inputs are held within
+                // three deviations of the essays' mean, and MTLD (unstable under 50 words) is neutral.
+                var standardised = (values[index] - model.means[index]) / model.deviations[index]
+                if index < ScoreCalibration.features.count, ScoreCalibration.features[index] == "mtld",
+                    features.words < ScoreEngine.minimumWordsForDiversity
+                {
+                    standardised = 0
+                }
+                value += model.weights[index] * standardised.clamped(to: -3...3)
             }
             return value
         }
