@@ -27,6 +27,9 @@ ASPECTS = {
     "clarity": "Syntax",
 }
 HUMAN = set(ASPECTS.values()) | {"Conventions", "judge"}
+# Length predicts an essay's score (longer essays scored higher), but a chat's length is not the
+# learner's skill: a short message must not be marked down for being short.
+EXCLUDED = {"log_words"}
 LAMBDAS = [0.1, 1, 3, 10, 30, 100, 300, 1000, 3000, 10000]
 
 
@@ -74,7 +77,7 @@ def main() -> int:
     args = parser.parse_args()
     with open(args.features, newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    names = [k for k in rows[0] if k not in HUMAN and not k.startswith("e")]
+    names = [k for k in rows[0] if k not in HUMAN and k not in EXCLUDED and not (k[0] == "e" and k[1:].isdigit())]
     embedding = sorted((k for k in rows[0] if k.startswith("e") and k[1:].isdigit()), key=lambda k: int(k[1:]))
     has_embedding = [all(row[k] != "" for k in embedding[:1]) for row in rows] if embedding else []
     x = np.array([[float(row[n]) for n in names] for row in rows])

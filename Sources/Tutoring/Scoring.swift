@@ -98,6 +98,9 @@ public struct ScoreEngine: Sendable {
         self.deadline = deadline
     }
 
+    /// Below this many words, lexical diversity (MTLD) is not measured reliably and counts as average.
+    public static let minimumWordsForDiversity = 50
+
     /// Characters of the learner's text the judge reads (the end of it).
     public static let maxJudgeCharacters = 2000
 
@@ -172,7 +175,15 @@ public struct ScoreEngine: Sendable {
             let values = useEmbedding ? inputs + embedding!.map(Double.init) : inputs
             var value = model.intercept
             for index in values.indices where index < model.weights.count && model.deviations[index] > 0 {
-                value += model.weights[index] * (values[index] - model.means[index]) / model.deviations[index]
+                // Chat text is shorter than the essays the model was fitted on: inputs are held within
+                // three deviations of the essays' mean, and MTLD (unstable under 50 words) is neutral.
+                var standardised = (values[index] - model.means[index]) / model.deviations[index]
+                if index < ScoreCalibration.features.count, ScoreCalibration.features[index] == "mtld",
+                    features.words < ScoreEngine.minimumWordsForDiversity
+                {
+                    standardised = 0
+                }
+                value += model.weights[index] * standardised.clamped(to: -3...3)
             }
             return value
         }
@@ -199,26 +210,32 @@ public struct ScoreEngine: Sendable {
                 ? "\(format(f.grammarErrorsPer100 + f.spellingErrorsPer100)) kesalahan per 100 kata\(top.map { ", terbanyak: \(Category(rawValue: $0.key).map { Explanations.explain($0, from: "", to: "", in: .id).short } ?? $0.key)" } ?? "")."
                 : "\(format(f.grammarErrorsPer100 + f.spellingErrorsPer100)) mistakes per 100 words\(top.map { ", mostly \(Category(rawValue: $0.key).map { Explanations.explain($0, from: "", to: "", in: .en).short.lowercased() } ?? $0.key)" } ?? "").")
         let advanced = Int((f.advancedWordShare * 100).rounded())
-        let comprehension: (Int, String)
+        // Comprehension: how closely each reply follows the partner's turn before it (all-minilm
+        // cosine; question–answer pairs score about 0.1–0.5) and how many questions were answered.
+        var comprehensionParts: [Double] = []
+        var comprehensionReasons: [String] = []
         if let relevance = f.relevance {
-            comprehension = (
-                Int(35 + 110 * (relevance - 0.15)),
+            comprehensionParts.append(40 + 150 * (relevance - 0.1))
+            comprehensionReasons.append(
                 id
-                    ? "Jawabanmu \(relevance > 0.35 ? "nyambung dengan" : "kurang nyambung dengan") pesan partner (kemiripan \(format(relevance)))."
-                    : "Your replies \(relevance > 0.35 ? "follow" : "drift from") what your partner said (similarity \(format(relevance)))."
-            )
-        } else if let answered = f.answeredShare {
-            comprehension = (
-                Int(40 + 55 * answered),
-                id
-                    ? "Kamu menjawab \(Int(answered * 100))% pertanyaan partner."
-                    : "You answered \(Int(answered * 100))% of your partner's questions."
-            )
-        } else {
-            comprehension = (
-                overall, id ? "Belum ada pesan partner untuk dibandingkan." : "No partner turns yet to compare with."
+                    ? "jawabanmu \(relevance > 0.2 ? "nyambung dengan" : "kurang nyambung dengan") pesan partner (kemiripan \(format(relevance)))"
+                    : "your replies \(relevance > 0.2 ? "follow" : "drift from") what your partner said (similarity \(format(relevance)))"
             )
         }
+        if let answered = f.answeredShare {
+            comprehensionParts.append(40 + 60 * answered)
+            comprehensionReasons.append(
+                id
+                    ? "kamu menjawab \(Int(answered * 100))% pertanyaan partner"
+                    : "you answered \(Int(answered * 100))% of your partner's questions")
+        }
+        let comprehension: (Int, String) =
+            comprehensionParts.isEmpty
+            ? (overall, id ? "Belum ada pesan partner untuk dibandingkan." : "No partner turns yet to compare with.")
+            : (
+                Int(comprehensionParts.reduce(0, +) / Double(comprehensionParts.count)),
+                Self.sentence(comprehensionReasons.joined(separator: id ? "; " : "; "))
+            )
         let responsiveness: (Int, String)
         if let answered = f.answeredShare {
             responsiveness = (
@@ -292,6 +309,9 @@ public struct ScoreEngine: Sendable {
     }
 
     static func format(_ value: Double) -> String { String(format: "%.1f", value) }
+
+    /// Capitalised, with a full stop.
+    static func sentence(_ text: String) -> String { text.prefix(1).uppercased() + text.dropFirst() + "." }
 }
 
 func cosine(_ a: [Float], _ b: [Float]) -> Double {
