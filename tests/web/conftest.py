@@ -74,11 +74,26 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebFleet]:
         pytest.fail(f"setup store {store} lacks {', '.join(missing)}: run `cakap setup` first", pytrace=False)
     fleet = WebFleet(tmp_path_factory.mktemp("webfleet"), small=True)
     try:
-        yield fleet.start()
+        fleet.start()
+        warm_tutor_model(fleet)
+        yield fleet
     finally:
         report = fleet.stop()
         if not report.clean:
             pytest.fail(f"cakap up did not stop cleanly: {report}\n{fleet.log_tail()}", pytrace=False)
+
+
+def warm_tutor_model(fleet: WebFleet) -> None:
+    """Loads the tutor's model (gemma3:270m) in each region's chat pool, as a fleet in service has
+    it: `cakap up` preloads only the chat model, and a load inside the tutor's 20 s deadline costs
+    the feedback its model part on a busy machine. Best effort, straight to the balancers."""
+    for region in fleet.state["regions"]:
+        try:
+            fleet.post(fleet.balancer(region) + "/api/chat", timeout=(5, 90), json={
+                "model": "gemma3:270m", "messages": [{"role": "user", "content": "Hi"}], "stream": False,
+                "options": {"num_predict": 1}})  # fmt: skip
+        except Exception:  # noqa: BLE001 - a slow load only makes the first feedback slower
+            pass
 
 
 @pytest.fixture(scope="session")
