@@ -26,6 +26,10 @@ struct EdgeCommand: AsyncParsableCommand {
     @Option(help: "Static web app folder.") var web: String?
     @Option(help: "Allowed CORS origin. Repeat.") var corsOrigin: [String] = []
     @Option(help: "Topology file (unused by the edge itself; accepted for symmetry).") var topology: String?
+    @Option(help: "Requests per second each user may make, sustained (API Gateway's stage throttle).")
+    var throttleRate: Double = 20
+    @Option(help: "Requests each user may make at once before the sustained rate applies.")
+    var throttleBurst: Double = 40
 
     func run() async throws {
         bootstrapLogging()
@@ -47,6 +51,8 @@ struct EdgeCommand: AsyncParsableCommand {
         configuration.conversationsURL = conversations
         configuration.tutorURL = tutor
         configuration.webDirectory = web
+        configuration.throttleRate = throttleRate
+        configuration.throttleBurst = throttleBurst
         if !corsOrigin.isEmpty { configuration.corsOrigins = corsOrigin }
         try await withHTTPClient { httpClient in
             let edge = try Edge(configuration: configuration, httpClient: httpClient, logger: logger)
