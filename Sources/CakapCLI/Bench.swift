@@ -20,7 +20,7 @@ struct Bench: ParsableCommand {
     @Flag(help: "One run, short durations, small data (the smoke test; under 2 minutes).") var quick = false
     @Option(help: "Sections to run, comma-separated or repeated (default: all).") var only: [String] = []
     @Option(help: "Runs per figure (default 5; 1 with --quick).") var runs: Int?
-    @Option(help: "The report (default docs/benchmarks.md of the repository).") var output: String?
+    @Option(help: "The report (default docs/benchmarks.md; with --quick .build/bench/benchmarks-quick.md).") var output: String?
     @Option(help: "Folder for the raw JSON (default .build/bench of the repository).") var raw: String?
     @Option(help: "Chat model of the stream, concurrency and overhead sections.") var model: String = "smollm2:135m"
     @Option(help: "CPU threads per engine.") var threads: Int = 2

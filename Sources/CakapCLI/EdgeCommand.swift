@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
+import CakapBalancer
 import CakapEdge
 import Foundation
 import Identity
@@ -30,6 +31,8 @@ struct EdgeCommand: AsyncParsableCommand {
     var throttleRate: Double = 20
     @Option(help: "Requests each user may make at once before the sustained rate applies.")
     var throttleBurst: Double = 40
+    @Option(help: "Connections kept to one balancer at once (AsyncHTTPClient's own default is 8).")
+    var upstreamConnections: Int = HTTPForwarder.defaultConnectionsPerUpstream
 
     func run() async throws {
         bootstrapLogging()
@@ -54,7 +57,8 @@ struct EdgeCommand: AsyncParsableCommand {
         configuration.throttleRate = throttleRate
         configuration.throttleBurst = throttleBurst
         if !corsOrigin.isEmpty { configuration.corsOrigins = corsOrigin }
-        try await withHTTPClient { httpClient in
+        let client = HTTPForwarder.clientConfiguration(connectionsPerUpstream: upstreamConnections)
+        try await withHTTPClient(configuration: client) { httpClient in
             let edge = try Edge(configuration: configuration, httpClient: httpClient, logger: logger)
             let group = ServiceGroup(
                 configuration: .init(

@@ -82,13 +82,19 @@ def parse(arguments: list[str]) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="one run, short durations, small data (the smoke test)")
     parser.add_argument("--only", action="append", default=[], help=f"sections, comma-separated or repeated: {', '.join(SECTIONS)}")
     parser.add_argument("--runs", type=int, help="runs per figure (default 5; 1 with --quick)")
-    parser.add_argument("--output", default=str(REPOSITORY / "docs" / "benchmarks.md"))
+    parser.add_argument("--output", help="the report (default docs/benchmarks.md; with --quick .build/bench/benchmarks-quick.md, "
+                        "so a smoke run never replaces the committed report)")
     parser.add_argument("--raw", default=str(REPOSITORY / ".build" / "bench"), help="folder for the raw JSON")
     parser.add_argument("--model", default="smollm2:135m", help="chat model for stream, concurrency, overhead")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads per engine")
     parser.add_argument("--rates", default="100,500,1000", help="fixed request rates of the overhead section")
     parser.add_argument("--conversation-rate", type=int, default=200)
+    parser.add_argument("--busy-chats", type=int, default=12, help="chats at once through the balancer to one worker")
+    parser.add_argument("--upstream-connections", type=int, help="`cakap lb`/`edge --upstream-connections` (default: theirs); "
+                        "8 reproduces AsyncHTTPClient's default, for a before/after comparison")
     options = parser.parse_args(arguments)
+    if options.output is None:
+        options.output = str(REPOSITORY / (".build/bench/benchmarks-quick.md" if options.quick else "docs/benchmarks.md"))
     options.rates = [int(rate) for rate in options.rates.split(",")]
     wanted = [name for item in options.only for name in item.split(",") if name] or SECTIONS
     unknown = set(wanted) - set(SECTIONS)

@@ -172,9 +172,10 @@ def stream(url: str, body: dict, headers: dict[str, str] | None = None, sse: boo
     return StreamResult(first - started, tokens, started, first, last)
 
 
-def concurrent_streams(count: int, make_request) -> tuple[list[StreamResult], float]:
+def concurrent_streams(count: int, make_request, tolerate: bool = False) -> tuple[list[StreamResult], float]:
     """`count` streams at once (`make_request(i)` runs one); returns them and the wall time
-    from the first start to the last token."""
+    from the first start to the last token. A failed stream raises, unless `tolerate`: then only
+    the successful ones are returned (the caller counts the missing)."""
     results: list[StreamResult | None] = [None] * count
     failures: list[BaseException] = []
     barrier = threading.Barrier(count)
@@ -191,8 +192,8 @@ def concurrent_streams(count: int, make_request) -> tuple[list[StreamResult], fl
         thread.start()
     for thread in threads:
         thread.join()
-    if failures:
+    if failures and not tolerate:
         raise BenchError(f"{len(failures)} of {count} concurrent streams failed: {failures[0]}")
     done = [result for result in results if result is not None]
-    wall = max(r.last for r in done) - min(r.started for r in done)
+    wall = max(r.last for r in done) - min(r.started for r in done) if done else float("nan")
     return done, wall

@@ -173,6 +173,9 @@ class ServiceSet:
         self.services.append(service)
         return service
 
+    def find(self, name: str) -> Service:
+        return next(service for service in self.services if service.name == name)
+
     def stop(self, service: Service) -> None:
         service.stop()
         if service in self.services:

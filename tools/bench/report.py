@@ -54,6 +54,11 @@ def goals(results: dict) -> list[list[str]]:
         saturation = overhead["saturation_rps"]
         value = ratio(median(saturation["lb"]), median(saturation["haproxy"]))
         rows.append(["balancer saturation ÷ HAProxy", "≥ 0.5", format_ratio(value), goal_text(value >= 0.5)])
+        busy = overhead.get("busy_worker")
+        if busy:
+            failed, marks = sum(busy["failed"]), sum(busy["unhealthy_marks"])
+            rows.append([f"{busy['chats']} chats at once through the balancer to one worker (beyond the issue)",
+                         "0 failed, no health flap", f"{failed} failed, {marks} flaps (all runs)", goal_text(failed == 0 and marks == 0)])
     conversations = results.get("conversations")
     if conversations:
         for name, figures in conversations["operations"].items():
@@ -117,6 +122,11 @@ def overhead_lines(result: dict) -> list[str]:
             for t, f in result["chat_ttft_ms"].items()]
     lines += ["**Streamed chat**: time to first token (median of each run's answers)", "",
               *table(["path", "TTFT ms", "added ms"], rows)]
+    busy = result.get("busy_worker")
+    if busy:
+        lines += [f"**A busy worker**: {busy['chats']} chats at once through `cakap lb` to one worker with {busy['slots']} slots "
+                  f"(the rest wait in the worker's queue): failed chats per run {busy['failed']}, times the balancer marked the "
+                  f"worker unhealthy per run {busy['unhealthy_marks']}.", ""]
     return lines
 
 

@@ -52,7 +52,7 @@ class GenerationPair:
 
 def run_stream(bench, pair: GenerationPair) -> dict:
     """Single-stream decode tokens/s and TTFT, alternating which goes first in each run."""
-    tokens = bench.scale(full=128, quick=32)
+    tokens = bench.scale(full=128, quick=16)
     rows: dict[str, list] = {"worker": [], "engine": []}
     for run in range(bench.runs):
         for name in (["worker", "engine"] if run % 2 == 0 else ["engine", "worker"]):
@@ -94,7 +94,7 @@ class MemorySampler:
 def run_concurrency(bench, pair: GenerationPair, levels: list[int]) -> dict:
     """Total tokens/s (all tokens ÷ wall time from the first request to the last token) and TTFT
     p50/p95 at each level, for the worker and the engine alone."""
-    tokens = bench.scale(full=128, quick=16)
+    tokens = bench.scale(full=128, quick=8)
     result: dict = {"tokens_per_stream": tokens, "levels": {}}
     with MemorySampler(bench.services) as sampler:
         for level in levels:

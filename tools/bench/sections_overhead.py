@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import random
 import statistics
+import time
 
 from anchors import haproxy_config
 from environment import sign_in
-from loadgen import fixed_rate, saturation, stream
+from loadgen import concurrent_streams, fixed_rate, saturation, stream
 from processes import free_port, http
 from sections_generation import PROMPT, MemorySampler
 from stats import Spread, percentile
 
 TARGETS = ["direct", "lb", "haproxy", "edge"]
+SLOTS = 2  # the worker's default CAKAP_NUM_PARALLEL
 
 
 def start_chain(bench) -> dict:
@@ -22,19 +24,21 @@ def start_chain(bench) -> dict:
     services, cakap = bench.services, bench.cakap
     worker_port, lb_port, admin_port, haproxy_port, edge_port = (free_port() for _ in range(5))
     worker = services.start("worker", [cakap, "worker", "--host", "127.0.0.1", "--port", str(worker_port)], env={
-        "CAKAP_NUM_THREADS": str(bench.options.threads), "CAKAP_KEEP_ALIVE": "-1", "CAKAP_LOG_DIR": str(bench.folder)})
+        "CAKAP_NUM_THREADS": str(bench.options.threads), "CAKAP_NUM_PARALLEL": str(SLOTS), "CAKAP_KEEP_ALIVE": "-1",
+        "CAKAP_LOG_DIR": str(bench.folder)})
     worker_url = f"http://127.0.0.1:{worker_port}"
     worker.wait_http(worker_url + "/")
     pools = [f"--pool={pool}={worker_url}@a" for pool in ("chat", "scoring", "llm")]
+    upstream = ["--upstream-connections", str(bench.options.upstream_connections)] if bench.options.upstream_connections else []
     lb = services.start("lb", [cakap, "lb", "--region", "us-east-1", "--port", str(lb_port), "--admin-port", str(admin_port),
-                               "--topology", str(bench.topology), *pools])
+                               "--topology", str(bench.topology), *pools, *upstream])
     config = bench.folder / "haproxy.cfg"
     config.write_text(haproxy_config(bench.topology, haproxy_port, {p: [f"127.0.0.1:{worker_port}"] for p in ("chat", "scoring", "llm")}))
     haproxy = services.start("haproxy", [bench.anchors.haproxy, "-f", str(config), "-db"], env=bench.anchors.env)
     identity = bench.folder / "identity-overhead"
     edge = services.start("edge", [cakap, "edge", "--port", str(edge_port), "--data", str(identity),
                                    "--region", f"us-east-1=http://127.0.0.1:{lb_port}",
-                                   "--throttle-rate", "1000000", "--throttle-burst", "1000000"])
+                                   "--throttle-rate", "1000000", "--throttle-burst", "1000000", *upstream])
     urls = {"direct": worker_url, "lb": f"http://127.0.0.1:{lb_port}", "haproxy": f"http://127.0.0.1:{haproxy_port}",
             "edge": f"http://127.0.0.1:{edge_port}"}
     lb.wait_http(urls["lb"] + "/")
@@ -54,6 +58,23 @@ def chat_url(chain: dict, target: str) -> tuple[str, dict]:
     if target == "edge":
         return chain["urls"]["edge"] + "/us-east-1/chat", {"Authorization": chain["token"]}
     return chain["urls"][target] + "/api/chat", {}
+
+
+def busy_worker(bench, chain: dict, chat_body: dict) -> dict:
+    """More chats at once through the balancer than the worker has slots (the tutor's load test
+    logged `getConnectionFromPoolTimeout` and flapping health there): how many chats failed, and
+    how often the balancer marked its one worker unhealthy, per run."""
+    count = bench.options.busy_chats
+    body = {**chat_body, "options": {**chat_body["options"], "num_predict": bench.scale(full=64, quick=16)}}
+    log = bench.services.find("lb").log_path
+    failed, flaps = [], []
+    for _ in range(bench.runs):
+        before = log.read_text(errors="replace").count("target unhealthy")
+        streams, _ = concurrent_streams(count, lambda _: stream(chain["urls"]["lb"] + "/api/chat", body), tolerate=True)
+        time.sleep(2.5)  # a failed health check shows within two intervals
+        failed.append(count - len(streams))
+        flaps.append(log.read_text(errors="replace").count("target unhealthy") - before)
+    return {"chats": count, "slots": SLOTS, "failed": failed, "unhealthy_marks": flaps}
 
 
 def run_overhead(bench) -> dict:
@@ -91,6 +112,7 @@ def run_overhead(bench) -> dict:
                 samples = [stream(url, chat_body, headers).ttft * 1000 for _ in range(bench.scale(full=5, quick=2))]
                 ttft[target].append(statistics.median(samples))
     bench.memory_loaded.update({k: v for k, v in sampler.peak.items() if k in ("lb", "edge", "haproxy")})
+    busy = busy_worker(bench, chain, chat_body)
 
     def added(values: dict, key: str, target: str) -> dict:
         return Spread.of([v - d for v, d in zip(values[target][key], values["direct"][key])]).as_dict()
@@ -111,7 +133,7 @@ def run_overhead(bench) -> dict:
         "saturation_ratio_lb_haproxy": [lb / hp for lb, hp in zip(saturated["lb"], saturated["haproxy"])],
         "chat_ttft_ms": {t: Spread.of(v).as_dict() for t, v in ttft.items()},
         "chat_ttft_added_ms": {t: Spread.of([v - d for v, d in zip(ttft[t], ttft["direct"])]).as_dict() for t in TARGETS if t != "direct"},
-        "haproxy_config": chain["config"].read_text(),
+        "busy_worker": busy, "haproxy_config": chain["config"].read_text(),
     }  # fmt: skip
 
 
