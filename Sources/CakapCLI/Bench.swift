@@ -20,7 +20,8 @@ struct Bench: ParsableCommand {
     @Flag(help: "One run, short durations, small data (the smoke test; under 2 minutes).") var quick = false
     @Option(help: "Sections to run, comma-separated or repeated (default: all).") var only: [String] = []
     @Option(help: "Runs per figure (default 5; 1 with --quick).") var runs: Int?
-    @Option(help: "The report (default docs/benchmarks.md; with --quick .build/bench/benchmarks-quick.md).") var output: String?
+    @Option(help: "The report (default docs/benchmarks.md; with --quick .build/bench/benchmarks-quick.md).") var output:
+        String?
     @Option(help: "Folder for the raw JSON (default .build/bench of the repository).") var raw: String?
     @Option(help: "Chat model of the stream, concurrency and overhead sections.") var model: String = "smollm2:135m"
     @Option(help: "CPU threads per engine.") var threads: Int = 2
@@ -44,7 +45,8 @@ struct Bench: ParsableCommand {
         guard FileManager.default.fileExists(atPath: driver) else {
             throw ValidationError("the bench driver is missing at \(driver)")
         }
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
         let arguments = ["python3", driver] + driverArguments(executable: executable)
         var cArguments = arguments.map { strdup($0) } + [nil]

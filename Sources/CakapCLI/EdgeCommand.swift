@@ -31,6 +31,8 @@ struct EdgeCommand: AsyncParsableCommand {
     var throttleRate: Double = 20
     @Option(help: "Requests each user may make at once before the sustained rate applies.")
     var throttleBurst: Double = 40
+    @Option(help: "Seconds a verified token is remembered (API Gateway's authorizer caching); 0 turns it off.")
+    var authorizerCacheSeconds: Double = 300
     @Option(help: "Connections kept to one balancer at once (AsyncHTTPClient's own default is 8).")
     var upstreamConnections: Int = HTTPForwarder.defaultConnectionsPerUpstream
 
@@ -56,6 +58,7 @@ struct EdgeCommand: AsyncParsableCommand {
         configuration.webDirectory = web
         configuration.throttleRate = throttleRate
         configuration.throttleBurst = throttleBurst
+        configuration.authorizerCacheSeconds = authorizerCacheSeconds
         if !corsOrigin.isEmpty { configuration.corsOrigins = corsOrigin }
         let client = HTTPForwarder.clientConfiguration(connectionsPerUpstream: upstreamConnections)
         try await withHTTPClient(configuration: client) { httpClient in

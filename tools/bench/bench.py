@@ -90,8 +90,10 @@ def parse(arguments: list[str]) -> argparse.Namespace:
     parser.add_argument("--rates", default="100,500,1000", help="fixed request rates of the overhead section")
     parser.add_argument("--conversation-rate", type=int, default=200)
     parser.add_argument("--busy-chats", type=int, default=12, help="chats at once through the balancer to one worker")
-    parser.add_argument("--upstream-connections", type=int, help="`cakap lb`/`edge --upstream-connections` (default: theirs); "
-                        "8 reproduces AsyncHTTPClient's default, for a before/after comparison")
+    parser.add_argument("--lb-arguments", default="", help="extra arguments of `cakap lb` (for before/after comparisons, "
+                        "e.g. '--upstream-connections 8')")
+    parser.add_argument("--edge-arguments", default="", help="extra arguments of the overhead section's `cakap edge` "
+                        "(e.g. '--authorizer-cache-seconds 0')")
     options = parser.parse_args(arguments)
     if options.output is None:
         options.output = str(REPOSITORY / (".build/bench/benchmarks-quick.md" if options.quick else "docs/benchmarks.md"))

@@ -5,6 +5,7 @@ same path rules (generated from config/topology.json)."""
 from __future__ import annotations
 
 import random
+import shlex
 import statistics
 import time
 
@@ -29,16 +30,16 @@ def start_chain(bench) -> dict:
     worker_url = f"http://127.0.0.1:{worker_port}"
     worker.wait_http(worker_url + "/")
     pools = [f"--pool={pool}={worker_url}@a" for pool in ("chat", "scoring", "llm")]
-    upstream = ["--upstream-connections", str(bench.options.upstream_connections)] if bench.options.upstream_connections else []
     lb = services.start("lb", [cakap, "lb", "--region", "us-east-1", "--port", str(lb_port), "--admin-port", str(admin_port),
-                               "--topology", str(bench.topology), *pools, *upstream])
+                               "--topology", str(bench.topology), *pools, *shlex.split(bench.options.lb_arguments)])
     config = bench.folder / "haproxy.cfg"
     config.write_text(haproxy_config(bench.topology, haproxy_port, {p: [f"127.0.0.1:{worker_port}"] for p in ("chat", "scoring", "llm")}))
     haproxy = services.start("haproxy", [bench.anchors.haproxy, "-f", str(config), "-db"], env=bench.anchors.env)
     identity = bench.folder / "identity-overhead"
     edge = services.start("edge", [cakap, "edge", "--port", str(edge_port), "--data", str(identity),
                                    "--region", f"us-east-1=http://127.0.0.1:{lb_port}",
-                                   "--throttle-rate", "1000000", "--throttle-burst", "1000000", *upstream])
+                                   "--throttle-rate", "1000000", "--throttle-burst", "1000000",
+                                   *shlex.split(bench.options.edge_arguments)])
     urls = {"direct": worker_url, "lb": f"http://127.0.0.1:{lb_port}", "haproxy": f"http://127.0.0.1:{haproxy_port}",
             "edge": f"http://127.0.0.1:{edge_port}"}
     lb.wait_http(urls["lb"] + "/")
