@@ -134,3 +134,12 @@ def test_report_has_every_section_with_figures() -> None:
     assert "| `worker/llama-server` | – | 200.0 |" in text
     assert "cakap worker --port 1" in text
     json.dumps(sample_document())  # the raw document is JSON
+
+
+def test_the_hand_written_notes_survive_a_new_report() -> None:
+    from report import KEPT_MARKER, keep_notes
+
+    previous = render(sample_document()) + "\n" + KEPT_MARKER + "\n\n## Findings\n\nThe pool was too small.\n"
+    kept = keep_notes(previous)
+    assert kept.startswith("\n" + KEPT_MARKER) and "The pool was too small." in kept
+    assert keep_notes(render(sample_document())) == "" and keep_notes(None) == ""

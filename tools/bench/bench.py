@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from anchors import provision_anchors  # noqa: E402
 from environment import machine_facts  # noqa: E402
 from processes import BenchError, ServiceSet  # noqa: E402
-from report import render  # noqa: E402
+from report import keep_notes, render  # noqa: E402
 from sections_generation import generation_sections  # noqa: E402
 from sections_overhead import overhead_section  # noqa: E402
 from sections_services import conversations_section, tutor_section  # noqa: E402
@@ -166,7 +166,8 @@ def main(arguments: list[str]) -> int:
     raw_file = raw / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
     raw_file.write_text(json.dumps(document, indent=2))
     Path(options.output).parent.mkdir(parents=True, exist_ok=True)
-    Path(options.output).write_text(render(document))
+    output = Path(options.output)
+    output.write_text(render(document) + keep_notes(output.read_text() if output.exists() else None))
     print(f"report: {options.output}\nraw:    {raw_file}\nlogs:   {bench.folder}\ntook {total:.0f} s", flush=True)
     return 1 if bench.errors else 0
 

@@ -114,18 +114,24 @@ def fixed_rate(url: str, rate: float, seconds: float, connections: int = 64, hea
 
 
 def saturation(wrk: str, env: dict[str, str], url: str, seconds: float, connections: int = 32, threads: int = 1,
-               headers: dict[str, str] | None = None) -> float:
-    """wrk's requests/s (closed loop, keep-alive) against `url`."""
+               headers: dict[str, str] | None = None) -> tuple[float, int]:
+    """wrk (closed loop, keep-alive) against `url`: successful (2xx/3xx) requests/s, and how many
+    requests failed (non-2xx/3xx answers and socket errors), which a saturated server may produce."""
     argv = [wrk, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s"]
     for name, value in (headers or {}).items():
         argv += ["-H", f"{name}: {value}"]
     result = subprocess.run([*argv, url], capture_output=True, text=True, env=env, timeout=seconds + 30)
-    match = re.search(r"Requests/sec:\s*([\d.]+)", result.stdout)
-    if result.returncode != 0 or not match:
+    rate = re.search(r"Requests/sec:\s*([\d.]+)", result.stdout)
+    total = re.search(r"(\d+) requests in", result.stdout)
+    if result.returncode != 0 or not rate or not total:
         raise BenchError(f"wrk failed: {result.stdout}{result.stderr}")
-    if "Non-2xx" in result.stdout or "Socket errors" in result.stdout:
-        raise BenchError(f"wrk saw errors against {url}:\n{result.stdout}")
-    return float(match.group(1))
+    failed = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", result.stdout))
+    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", result.stdout)
+    if socket:
+        failed += sum(int(n) for n in socket.groups())
+    requests = int(total.group(1))
+    good = float(rate.group(1)) * max(0, requests - failed) / requests if requests else 0.0
+    return good, failed
 
 
 @dataclass

@@ -115,9 +115,11 @@ def overhead_lines(result: dict) -> list[str]:
                          spread(figures["added_p99_ms"], 2) if "added_p99_ms" in figures else "–", str(figures["errors"])])
         lines += [f"**{rate} requests/s**", "", *table(["path", "p50 ms", "p99 ms", "added p50 ms", "added p99 ms", "errors"], rows)]
     saturation = result["saturation_rps"]
-    rows = [[names[t], spread(f, 0), format_ratio(ratio(median(f), median(saturation["haproxy"])))] for t, f in saturation.items()]
-    lines += ["**Saturation** (`wrk`, closed loop, 32 connections, 1 thread)", "",
-              *table(["path", "requests/s", "÷ HAProxy"], rows)]
+    errors = result.get("saturation_errors", {})
+    rows = [[names[t], spread(f, 0), format_ratio(ratio(median(f), median(saturation["haproxy"]))), str(errors.get(t, 0))]
+            for t, f in saturation.items()]
+    lines += ["**Saturation** (`wrk`, closed loop, 32 connections, 1 thread; successful answers per second, and the failed "
+              "answers of all runs)", "", *table(["path", "requests/s", "÷ HAProxy", "failed"], rows)]
     rows = [[names[t], spread(f, 1), spread(result["chat_ttft_added_ms"][t], 1) if t in result["chat_ttft_added_ms"] else "–"]
             for t, f in result["chat_ttft_ms"].items()]
     lines += ["**Streamed chat**: time to first token (median of each run's answers)", "",
@@ -161,6 +163,16 @@ def memory_lines(memory: dict) -> list[str]:
             "concurrency test; balancer, edge, HAProxy: the overhead section; conversations and PostgreSQL: the rate test; "
             "the tutor and its worker: the tutor test).", "",
             *table(["process", "idle MiB", "under load MiB"], rows)]
+
+
+KEPT_MARKER = "<!-- Below this line: written by hand, kept when `cakap bench` rewrites the report. -->"
+
+
+def keep_notes(previous: str | None) -> str:
+    """The hand-written part of an earlier report (profiles, before/after), from the marker on."""
+    if not previous or KEPT_MARKER not in previous:
+        return ""
+    return "\n" + previous[previous.index(KEPT_MARKER):].rstrip() + "\n"
 
 
 def render(document: dict) -> str:

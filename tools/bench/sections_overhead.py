@@ -93,6 +93,7 @@ def run_overhead(bench) -> dict:
     seconds = bench.scale(full=4, quick=1)
     per_run: dict = {str(rate): {t: {"p50": [], "p99": [], "errors": 0} for t in TARGETS} for rate in rates}
     saturated: dict = {t: [] for t in TARGETS}
+    saturation_errors = {t: 0 for t in TARGETS}
     ttft: dict = {t: [] for t in TARGETS}
     shuffler = random.Random(8)
     with MemorySampler(bench.services) as sampler:
@@ -107,7 +108,9 @@ def run_overhead(bench) -> dict:
                     slot["errors"] += result.errors
             for target in shuffler.sample(TARGETS, len(TARGETS)):
                 url, headers = version_url(chain, target)
-                saturated[target].append(saturation(bench.anchors.wrk, bench.anchors.env, url, seconds + 1, headers=headers))
+                rate, failed = saturation(bench.anchors.wrk, bench.anchors.env, url, seconds + 1, headers=headers)
+                saturated[target].append(rate)
+                saturation_errors[target] += failed
             for target in shuffler.sample(TARGETS, len(TARGETS)):
                 url, headers = chat_url(chain, target)
                 samples = [stream(url, chat_body, headers).ttft * 1000 for _ in range(bench.scale(full=5, quick=2))]
@@ -130,7 +133,7 @@ def run_overhead(bench) -> dict:
         }  # fmt: skip
     return {
         "seconds_per_rate": seconds, "rates": rates, "latency": latency,
-        "saturation_rps": {t: Spread.of(v).as_dict() for t, v in saturated.items()},
+        "saturation_rps": {t: Spread.of(v).as_dict() for t, v in saturated.items()}, "saturation_errors": saturation_errors,
         "saturation_ratio_lb_haproxy": [lb / hp for lb, hp in zip(saturated["lb"], saturated["haproxy"])],
         "chat_ttft_ms": {t: Spread.of(v).as_dict() for t, v in ttft.items()},
         "chat_ttft_added_ms": {t: Spread.of([v - d for v, d in zip(ttft[t], ttft["direct"])]).as_dict() for t in TARGETS if t != "direct"},
