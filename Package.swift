@@ -101,6 +101,9 @@ let package = Package(
             name: "TutorService",
             dependencies: [
                 "Tutoring",
+                "Conversations",
+                "LambdaRuntime",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
@@ -136,6 +139,8 @@ let package = Package(
             name: "CakapLambda",
             dependencies: [
                 "ConversationsService",
+                "TutorService",
+                "Tutoring",
                 "LambdaRuntime",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

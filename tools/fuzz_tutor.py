@@ -15,6 +15,7 @@ import concurrent.futures
 import json
 import random
 import statistics
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -54,8 +55,12 @@ def check(text: str, status: int, body: dict) -> str | None:
         return None if (not text.strip() or len(text) > 5000) and body.get("error") else f"unexpected 400: {body}"
     if status != 200:
         return f"HTTP {status}: {body}"
-    if set(body) != {"text", "language", "matches", "corrected", "better_words", "tips"}:
+    if set(body) != {"text", "language", "matches", "corrected", "better_words", "tips", "recurring"}:
         return f"keys {sorted(body)}"
+    if body["text"] != text or not isinstance(body["corrected"], str) or not all(isinstance(t, str) for t in body["tips"]):
+        return "text, corrected or tips malformed"
+    if any(set(w) != {"original", "suggestion", "reason"} for w in body["better_words"]):
+        return f"better_words {body['better_words']}"
     units = text.encode("utf-16-le")
     for match in body["matches"]:
         if match["rule"]["category"] not in CATEGORIES:
@@ -93,14 +98,22 @@ def main() -> None:
         return time.monotonic() - started, status, check(text, status, body), text[:60]
 
     latencies, failures, statuses = [], [], {}
+    answered = []
     with concurrent.futures.ThreadPoolExecutor(options.concurrency) as pool:
-        for elapsed, status, problem, head in pool.map(one, cases):
+        for done, (elapsed, status, problem, head) in enumerate(pool.map(one, cases), 1):
+            if done % 50 == 0:
+                print(f"{done}/{options.count} done, {len(failures)} failures", file=sys.stderr, flush=True)
             latencies.append(elapsed)
+            if status == 200:
+                answered.append(elapsed)
             statuses[status] = statuses.get(status, 0) + 1
             if problem:
                 failures.append((head, problem))
     latencies.sort()
+    answered.sort()
     print(json.dumps({
+        "answered_p50_s": round(statistics.median(answered), 3) if answered else None,
+        "answered_p95_s": round(answered[int(0.95 * (len(answered) - 1))], 3) if answered else None,
         "inputs": options.count, "concurrency": options.concurrency, "statuses": statuses, "failures": len(failures), "examples": failures[:5],
         "p50_s": round(statistics.median(latencies), 3), "p95_s": round(latencies[int(0.95 * (len(latencies) - 1))], 3),
         "max_s": round(latencies[-1], 3),

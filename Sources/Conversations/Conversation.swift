@@ -1,20 +1,25 @@
 import Foundation
+import OllamaAPI
 
 /// Who wrote a message.
 public enum Role: String, Codable, Sendable, CaseIterable {
     case system, user, assistant
 }
 
-/// One turn of a conversation: `{"role": ..., "content": ...}`.
+/// One turn of a conversation: `{"role": ..., "content": ..., "feedback"?: {...}}`.
 public struct Message: Codable, Sendable, Equatable {
     /// `system`, `user` (the learner) or `assistant` (the partner).
     public var role: Role
     /// The text of the turn.
     public var content: String
+    /// The tutor's feedback on this turn, as the tutor answered it (R-APP-8: findings are kept with
+    /// the conversation). Stored and returned as-is; absent when the client sent none.
+    public var feedback: JSONValue?
 
-    public init(role: Role, content: String) {
+    public init(role: Role, content: String, feedback: JSONValue? = nil) {
         self.role = role
         self.content = content
+        self.feedback = feedback
     }
 }
 

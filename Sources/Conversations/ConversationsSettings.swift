@@ -7,6 +7,8 @@ public struct ConversationsSettings: Sendable, Equatable {
     public var maxMessages: Int = 1000
     /// Longest message, in characters. Default 16,000.
     public var maxMessageCharacters: Int = 16_000
+    /// Largest `feedback` object of one message, as JSON bytes.
+    public var maxFeedbackBytes: Int = 32 * 1024
     /// Longest title, in characters. Default 200.
     public var maxTitleCharacters: Int = 200
     /// Page size of the list when `limit` is not given. Default 20.

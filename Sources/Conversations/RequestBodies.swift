@@ -66,8 +66,9 @@ struct ConversationFields {
             guard case .object(let fields) = item else {
                 throw .badRequest("\(place) must be an object with \"role\" and \"content\"")
             }
-            if let unknown = fields.keys.sorted().first(where: { $0 != "role" && $0 != "content" }) {
-                throw .badRequest("\(place) has an unknown field \"\(unknown)\"; a message has only role and content")
+            if let unknown = fields.keys.sorted().first(where: { !["role", "content", "feedback"].contains($0) }) {
+                throw .badRequest(
+                    "\(place) has an unknown field \"\(unknown)\"; a message has role, content and feedback")
             }
             guard case .string(let roleText) = fields["role"] ?? .null, let role = Role(rawValue: roleText) else {
                 throw .badRequest("\(place).role must be one of system, user, assistant")
@@ -81,9 +82,42 @@ struct ConversationFields {
             guard content.count <= settings.maxMessageCharacters else {
                 throw .badRequest("\(place).content is longer than \(settings.maxMessageCharacters) characters")
             }
-            messages.append(Message(role: role, content: content))
+            messages.append(
+                Message(
+                    role: role, content: content,
+                    feedback: try feedback(fields["feedback"], place: place, settings: settings)))
         }
         return messages
+    }
+
+    /// A message's `feedback`: an object (or absent/null), at most `maxFeedbackBytes` as JSON, no NUL.
+    private static func feedback(
+        _ raw: JSONValue?, place: String, settings: ConversationsSettings
+    ) throws(APIError)
+        -> JSONValue?
+    {
+        guard let raw, raw != .null else { return nil }
+        guard case .object = raw else { throw .badRequest("\(place).feedback must be an object") }
+        guard let encoded = try? JSONEncoder().encode(raw) else {
+            throw .badRequest("\(place).feedback is not valid JSON")
+        }
+        guard encoded.count <= settings.maxFeedbackBytes else {
+            throw .badRequest("\(place).feedback is larger than \(settings.maxFeedbackBytes) bytes")
+        }
+        guard !containsNUL(raw) else {
+            throw .badRequest("\(place).feedback contains a NUL character (U+0000), which cannot be stored")
+        }
+        return raw
+    }
+
+    /// PostgreSQL's jsonb cannot hold U+0000 in any string or key.
+    private static func containsNUL(_ value: JSONValue) -> Bool {
+        switch value {
+        case .string(let text): text.unicodeScalars.contains("\u{0}")
+        case .array(let items): items.contains(where: containsNUL)
+        case .object(let fields): fields.contains { $0.key.unicodeScalars.contains("\u{0}") || containsNUL($0.value) }
+        default: false
+        }
     }
 
     private static func vector(_ raw: JSONValue, dimensions: Int) throws(APIError) -> [Float] {

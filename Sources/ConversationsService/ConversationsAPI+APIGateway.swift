@@ -8,12 +8,7 @@ extension ConversationsAPI {
     /// - Parameter allowedOrigins: origins that get CORS headers (a proxy integration must add
     ///   them itself).
     public func handle(event: [UInt8], invocation: Invocation, allowedOrigins: [String]) async throws -> [UInt8] {
-        let proxyEvent: APIGatewayProxyEvent
-        do {
-            proxyEvent = try JSONDecoder().decode(APIGatewayProxyEvent.self, from: Data(event))
-        } catch {
-            throw FunctionError("the event is not an API Gateway proxy event", type: "Runtime.InvalidEvent")
-        }
+        let proxyEvent = try APIGatewayProxyEvent.decode(event)
         let requestId = proxyEvent.requestContext?.requestId ?? invocation.requestId
         var answer: APIResponse
         if let body = proxyEvent.bodyBytes {
@@ -26,11 +21,7 @@ extension ConversationsAPI {
             answer = .error(400, "the body is marked base64 but does not decode")
         }
         answer.headers["x-request-id"] = requestId
-        let origin = proxyEvent.headers?.first { $0.key.lowercased() == "origin" }?.value
-        if let origin, allowedOrigins.contains("*") || allowedOrigins.contains(origin) {
-            answer.headers["access-control-allow-origin"] = origin
-            answer.headers["vary"] = "Origin"
-        }
+        answer.headers.merge(proxyEvent.corsHeaders(allowedOrigins: allowedOrigins)) { $1 }
         let response = APIGatewayProxyResponse(
             statusCode: answer.status, headers: answer.headers, body: String(decoding: answer.body, as: UTF8.self))
         return Array(try JSONEncoder().encode(response))

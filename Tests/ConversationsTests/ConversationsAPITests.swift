@@ -128,11 +128,46 @@ import Testing
             #"{"id":"6f1c8e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b","title":"t","conversation":[{"role":"user","content":"a\u0000b"}]}"#,
             "conversation[0].content contains a NUL character"
         ),
+        (
+            #"{"id":"6f1c8e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b","title":"t","conversation":[{"role":"user","content":"x","feedback":[1]}]}"#,
+            "conversation[0].feedback must be an object"
+        ),
+        (
+            #"{"id":"6f1c8e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b","title":"t","conversation":[{"role":"user","content":"x","feedback":{"m":["a\u0000"]}}]}"#,
+            "conversation[0].feedback contains a NUL character"
+        ),
+        (
+            #"{"id":"6f1c8e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b","title":"t","conversation":[{"role":"user","content":"x","score":1}]}"#,
+            "unknown field \"score\""
+        ),
     ])
     func badBodiesGet400WithAReason(body: String, reason: String) async throws {
         let answer = await call("POST", "/conversations/alice", body)
         #expect(answer.status == 400)
         #expect((answer.json["error"] as? String)?.contains(reason) == true, "\(answer.text)")
+    }
+
+    /// R-APP-8: the tutor's feedback on a turn is kept with the conversation and comes back as sent.
+    @Test func feedbackOnAMessageIsStoredAsSentAndLimited() async throws {
+        let feedback = #"{"matches":[{"offset":2,"length":3,"rule":{"id":"R","category":"agreement"}}],"tips":["t"]}"#
+        let body =
+            #"{"id":"\#(Self.id1)","title":"t","conversation":[{"role":"user","content":"I has a cat","feedback":\#(feedback)},{"role":"assistant","content":"Nice!"}]}"#
+        #expect(await call("POST", "/conversations/alice", body).status == 201)
+        let fetched = await call("GET", "/conversations/alice/\(Self.id1)")
+        let messages = try #require(fetched.json["conversation"] as? [[String: Any]])
+        let stored = try #require(messages[0]["feedback"] as? [String: Any])
+        #expect((stored["tips"] as? [String]) == ["t"])
+        #expect(((stored["matches"] as? [[String: Any]])?.first?["offset"] as? Int) == 2)
+        #expect(messages[1]["feedback"] == nil)  // absent stays absent
+
+        var small = settings
+        small.maxFeedbackBytes = 64
+        let limited = ConversationsAPI(store: store, embedder: nil, settings: small, logger: Logger(label: "test"))
+        let answer = await call(
+            "PUT", "/conversations/alice/\(Self.id1)",
+            #"{"conversation":[{"role":"user","content":"x","feedback":\#(feedback)}]}"#, api: limited)
+        #expect(answer.status == 400)
+        #expect(answer.text.contains("larger than 64 bytes"))
     }
 
     @Test func limitsAreEnforced() async throws {

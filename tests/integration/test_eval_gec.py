@@ -37,3 +37,4 @@ def test_gleu_of_unchanged_and_harper_only_match_the_reference_figures(tmp_path)
     harper = next(score for name, score in scores.items() if name.startswith("Harper only"))
     assert abs(harper - 0.440) <= 0.003, scores
     assert "| Spelling |" in text and "754 sentences, 4 references" in text
+    assert "| spelling | " in text and "| verb_form | " in text  # findings per category (issue 5)

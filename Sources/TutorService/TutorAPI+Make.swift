@@ -1,0 +1,26 @@
+import AsyncHTTPClient
+import Tutoring
+
+extension TutorAPI {
+    /// The tutor with its real parts: Harper, the models through the balancers (`llm`, tried in
+    /// order), and for memory the conversations API at `conversations` or the given `history`. One builder for
+    /// `cakap tutor` and the tutor Lambda.
+    public static func make(
+        harper: String, wordLevels: WordLevels, llm: [String], model: String, embedModel: String,
+        conversations: String?, history: (any MistakeHistory)? = nil, httpClient: HTTPClient
+    ) -> TutorAPI {
+        let checker = HarperProcess(executable: harper)
+        return TutorAPI(
+            feedback: FeedbackEngine(
+                checker: checker, model: OllamaTutorModel(baseURLs: llm, model: model, httpClient: httpClient)),
+            scores: ScoreEngine(
+                checker: checker,
+                judge: ScoreCalibration.judgeWeight > 0
+                    ? OllamaScoreJudge(baseURLs: llm, model: model, httpClient: httpClient) : nil,
+                embedder: llm.isEmpty
+                    ? nil : OllamaTextEmbedder(baseURLs: llm, model: embedModel, httpClient: httpClient),
+                wordLevels: wordLevels),
+            wordLevels: wordLevels,
+            history: history ?? conversations.map { ConversationsMistakeHistory(baseURL: $0, httpClient: httpClient) })
+    }
+}
