@@ -94,7 +94,7 @@ class MemorySampler:
 def run_concurrency(bench, pair: GenerationPair, levels: list[int]) -> dict:
     """Total tokens/s (all tokens ÷ wall time from the first request to the last token) and TTFT
     p50/p95 at each level, for the worker and the engine alone."""
-    tokens = bench.scale(full=128, quick=8)
+    tokens = bench.scale(full=64, quick=8)
     result: dict = {"tokens_per_stream": tokens, "levels": {}}
     with MemorySampler(bench.services) as sampler:
         for level in levels:

@@ -153,7 +153,7 @@ def run_tutor(bench) -> dict:
     feedback("I has a cat.")  # loads the model
     time.sleep(1)
     bench.memory_idle.update({k: v for k, v in services.memory().items() if k.startswith(("tutor", "worker-tutor"))})
-    per_run = bench.scale(full=4, quick=1)
+    per_run = bench.scale(full=3, quick=1)
     p50s, p95s, every = [], [], []
     with MemorySampler(services) as sampler:
         for run in range(bench.runs):
