@@ -50,15 +50,25 @@ def open_stream(url: str, body: dict, headers: dict | None = None, timeout: floa
     return _OPENER.open(request, timeout=timeout)
 
 
-def resident_kib(pid: int) -> int | None:
-    """VmRSS of one process in KiB; None when it is gone."""
+def proc_kib(pid: int, file: str, field: str) -> int | None:
+    """A `Field:   N kB` line of /proc/<pid>/<file>; None when the process is gone."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(f"/proc/{pid}/{file}").read_text().splitlines():
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     except OSError:
         return None
     return None
+
+
+def resident_kib(pid: int) -> int | None:
+    """VmRSS of one process in KiB."""
+    return proc_kib(pid, "status", "VmRSS")
+
+
+def proportional_kib(pid: int) -> int | None:
+    """Pss of one process in KiB (its share of pages shared with others)."""
+    return proc_kib(pid, "smaps_rollup", "Pss")
 
 
 def children(pid: int) -> list[int]:
@@ -81,17 +91,6 @@ def descendants(pid: int) -> list[int]:
             found.append(child)
             queue.append(child)
     return found
-
-
-def proportional_kib(pid: int) -> int | None:
-    """Pss of one process in KiB (its share of pages shared with others); None when it is gone."""
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
 
 
 class Service:
