@@ -24,7 +24,8 @@ struct Bench: ParsableCommand {
         String?
     @Option(help: "Folder for the raw JSON (default .build/bench of the repository).") var raw: String?
     @Option(help: "Chat model of the stream, concurrency and overhead sections.") var model: String = "smollm2:135m"
-    @Option(help: "CPU threads per engine.") var threads: Int = 2
+    @Option(help: "CPU threads per engine (1: on a shared machine two threads wait on each other at every token).")
+    var threads: Int = 1
     @Option(help: "Fixed request rates of the overhead section, comma-separated.") var rates: String = "100,500,1000"
     @Option(help: "Request rate of the conversations section.") var conversationRate: Int = 200
 
@@ -48,6 +49,11 @@ struct Bench: ParsableCommand {
         let executable =
             (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
+        // This runs on a Swift concurrency thread, which blocks almost every signal, and exec keeps
+        // the mask: the driver, and every server it starts, would then ignore SIGTERM and Ctrl-C.
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
+        pthread_sigmask(SIG_SETMASK, &unblocked, nil)
         let arguments = ["python3", driver] + driverArguments(executable: executable)
         var cArguments = arguments.map { strdup($0) } + [nil]
         execvp("python3", &cArguments)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPOSITORY
+from processes import descendants
 
 
 def cakap_bin() -> str:
@@ -67,6 +68,26 @@ def test_quick_bench_writes_every_section_with_numbers(tmp_path: Path) -> None:
 def test_bench_leaves_no_server_behind() -> None:
     """Runs after the quick bench: nothing started from its run folders is still running."""
     assert processes_with_arguments("/tmp/cakap-bench-") == []
+
+
+def test_sigterm_stops_the_bench_and_every_server_it_started(tmp_path: Path) -> None:
+    """`cakap bench` replaces itself with the driver from a Swift concurrency thread, which blocks
+    almost every signal; the driver must still stop, and stop its servers, on SIGTERM."""
+    bench = subprocess.Popen([cakap_bin(), "bench", "--quick", "--only", "stream", "--output", str(tmp_path / "r.md"),
+                              "--raw", str(tmp_path / "raw")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 120
+    while len(descendants(bench.pid)) < 2 and time.monotonic() < deadline:  # the worker and llama-server
+        time.sleep(0.2)
+    started = descendants(bench.pid)
+    assert len(started) >= 2, "the bench started no server"
+    blocked = Path(f"/proc/{bench.pid}/status").read_text().split("SigBlk:")[1].split()[0]
+    assert int(blocked, 16) == 0, f"the driver runs with signals blocked: {blocked}"
+    time.sleep(2)
+    bench.terminate()
+    output, _ = bench.communicate(timeout=60)
+    assert bench.returncode == 130, output[-2000:]
+    alive = [pid for pid in started if Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]]
+    assert alive == [], f"still running after SIGTERM: {alive}"
 
 
 def test_unknown_section_is_refused() -> None:

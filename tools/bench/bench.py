@@ -86,7 +86,8 @@ def parse(arguments: list[str]) -> argparse.Namespace:
                         "so a smoke run never replaces the committed report)")
     parser.add_argument("--raw", default=str(REPOSITORY / ".build" / "bench"), help="folder for the raw JSON")
     parser.add_argument("--model", default="smollm2:135m", help="chat model for stream, concurrency, overhead")
-    parser.add_argument("--threads", type=int, default=2, help="CPU threads per engine")
+    parser.add_argument("--threads", type=int, default=1, help="CPU threads per engine (1: on a shared machine, two "
+                        "llama.cpp threads wait on each other at every token whenever one is descheduled)")
     parser.add_argument("--rates", default="100,500,1000", help="fixed request rates of the overhead section")
     parser.add_argument("--conversation-rate", type=int, default=200)
     parser.add_argument("--busy-chats", type=int, default=12, help="chats at once through the balancer to one worker")
@@ -129,6 +130,9 @@ def main(arguments: list[str]) -> int:
     bench = Bench(options)
     started = time.monotonic()
     facts = machine_facts(REPOSITORY)
+    # A parent may have left signals blocked (a Swift concurrency thread blocks almost all, and exec
+    # and fork keep the mask): unblock them, or neither this run nor its servers would stop on SIGTERM.
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
     signal.signal(signal.SIGTERM, interrupt)
     try:
         bench.anchors = provision_anchors()
