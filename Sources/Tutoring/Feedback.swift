@@ -88,7 +88,7 @@ public struct FeedbackEngine: Sendable {
 
     public func feedback(for text: String, language: Language) async throws -> Feedback {
         // Harper, the rewrite and the advice do not wait for each other.
-        let useModel = text.count <= Self.maxModelCharacters
+        let useModel = Self.worthTheModel(text)
         let model = model
         let deadline = modelDeadline
         async let rewriteCandidate: String? = Self.within(useModel ? deadline : .zero) {
@@ -165,6 +165,24 @@ public struct FeedbackEngine: Sendable {
     /// Longer messages get Harper's findings only: a small model's rewrite of a long text takes
     /// tens of seconds and drifts from it (a chat message is rarely this long).
     public static let maxModelCharacters = 600
+
+    /// Whether the model's rewrite and advice are asked for: only for English-looking text of at
+    /// most `maxModelCharacters`. Code, symbols, emoji and other scripts get Harper's findings only
+    /// (a rewrite of them is noise and costs the chat pool seconds), and Indonesian gets none from
+    /// the model (the partner asks for English instead).
+    public static func worthTheModel(_ text: String) -> Bool {
+        guard text.count <= maxModelCharacters else { return false }
+        let words = tokenize(text).filter { $0.text.unicodeScalars.first?.properties.isAlphabetic == true }
+        let english = words.filter { word in
+            word.text.unicodeScalars.allSatisfy {
+                ("a"..."z").contains($0) || ("A"..."Z").contains($0) || $0 == "'" || $0 == "’"
+            }
+        }
+        guard !english.isEmpty, Double(english.count) >= 0.6 * Double(words.count) else { return false }
+        let allTokens = tokenize(text).count
+        guard Double(english.count) >= 0.6 * Double(allTokens) else { return false }  // mostly symbols or code
+        return !LanguageGuess.isIndonesian(text)
+    }
 
     /// Categories of rewrite edits the tutor reports and applies.
     public static let trustedRewriteCategories: Set<Category> = [

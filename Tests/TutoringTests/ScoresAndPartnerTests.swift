@@ -31,6 +31,20 @@ import Testing
         }
     }
 
+    @Test(arguments: [
+        ("Yesterday I goes to the market.", true),
+        ("ok", true),
+        ("def f(x): return x * 2", false),
+        ("👍👍👍 😀", false),
+        ("Saya tidak bisa bahasa Inggris dengan baik", false),
+        ("مرحبا كيف حالك اليوم", false),
+        ("{\"json\": true, \"a\": [1, 2, 3]}", false),
+        (String(repeating: "word ", count: 130), false),
+    ])
+    func theModelIsAskedOnlyForEnglishLookingChatText(text: String, expected: Bool) {
+        #expect(FeedbackEngine.worthTheModel(text) == expected)
+    }
+
     @Test func wordLevelsReadTheListAndTrySimpleInflections() {
         #expect(Self.levels.level(of: "Cats") == 1)
         #expect(Self.levels.level(of: "meticulously") == 5.5)
