@@ -34,12 +34,14 @@ public struct Edge: Sendable {
             let provider = try DevelopmentIdentityProvider(
                 settings: settings, dataDirectory: dataDirectory, logger: logger)
             identityProvider = provider
-            verifier = TokenVerifier(issuer: settings.issuer, audience: clientId, keySource: provider, logger: logger)
+            verifier = TokenVerifier(
+                issuer: settings.issuer, audience: clientId, keySource: provider, logger: logger,
+                resultCacheSeconds: configuration.authorizerCacheSeconds)
         case .external(let jwksURL, let issuer, let clientId):
             identityProvider = nil
             verifier = TokenVerifier(
                 issuer: issuer, audience: clientId, keySource: HTTPKeySetSource(url: jwksURL, httpClient: httpClient),
-                logger: logger)
+                logger: logger, resultCacheSeconds: configuration.authorizerCacheSeconds)
         }
         forwarder = HTTPForwarder(httpClient: httpClient)
         throttle = Throttle(rate: configuration.throttleRate, burst: configuration.throttleBurst)
