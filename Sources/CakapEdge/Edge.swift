@@ -35,12 +35,14 @@ public struct Edge: Sendable {
             let provider = try DevelopmentIdentityProvider(
                 settings: settings, dataDirectory: dataDirectory, logger: logger)
             identityProvider = provider
-            verifier = TokenVerifier(issuer: settings.issuer, audience: clientId, keySource: provider, logger: logger)
+            verifier = TokenVerifier(
+                issuer: settings.issuer, audience: clientId, keySource: provider, logger: logger,
+                resultCacheSeconds: configuration.authorizerCacheSeconds)
         case .external(let jwksURL, let issuer, let clientId):
             identityProvider = nil
             verifier = TokenVerifier(
                 issuer: issuer, audience: clientId, keySource: HTTPKeySetSource(url: jwksURL, httpClient: httpClient),
-                logger: logger)
+                logger: logger, resultCacheSeconds: configuration.authorizerCacheSeconds)
         }
         forwarder = HTTPForwarder(httpClient: httpClient)
         throttle = Throttle(rate: configuration.throttleRate, burst: configuration.throttleBurst)
@@ -180,10 +182,10 @@ public struct Edge: Sendable {
                 method: request.method, path: path, headers: request.headers, body: body, to: serviceURL,
                 clientAddress: context.remoteAddress?.ipAddress)
         } catch {
-            // API Gateway answers 502 when its integration cannot be reached; the web app queues
-            // the change and tries again (docs/web.md).
-            logger.warning("service unreachable", metadata: ["service": "\(name)", "error": "\(error)"])
-            throw EdgeError(.badGateway, "the \(name) service cannot be reached")
+            // A clear JSON error, never a bare 500 (API Gateway answers 502/504 alike); the web app
+            // queues the change and tries again (docs/web.md).
+            logger.warning("\(name) service failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            throw EdgeError(.badGateway, "the \(name) service could not be reached; try again")
         }
         return response.streamingResponse { _ in }
     }

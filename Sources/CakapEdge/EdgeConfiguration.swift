@@ -47,6 +47,10 @@ public struct EdgeConfiguration: Sendable {
     public var throttleRate: Double = 20
     /// Burst per user. Default 40.
     public var throttleBurst: Double = 40
+    /// How long a token whose signature verified is remembered (API Gateway's authorizer result
+    /// caching, whose default for a Cognito authorizer is 300 s); `exp` is still checked on every
+    /// request. 0 turns it off. Default 300.
+    public var authorizerCacheSeconds: Double = 300
     /// Largest request body (API Gateway's payload limit is 10 MB). Default 10 MiB.
     public var maxBodyBytes = 10 << 20
 
