@@ -50,6 +50,8 @@ export function init() {
   });
   setUpVoice();
   window.addEventListener("online", () => { if (waitingForReply && !controller) reply(); });
+  // Renamed in history: later saves of the open conversation keep the new title.
+  window.addEventListener("cakap:renamed", ({ detail }) => { if (detail.id === current.id) current.title = detail.title; });
 }
 
 /** Shows the chat: `new`, a conversation id to open, or nothing for the current one. */

@@ -126,7 +126,16 @@ export async function get(id) {
   known.add(conversation.id);
   return conversation;
 }
-export const rename = (id, title) => api(`${base()}/${encodeURIComponent(id)}`, { method: "PUT", body: { title } });
+/** Renames on the server and in the outbox, so a queued save cannot bring the old title back. */
+export async function rename(id, title) {
+  const outbox = readOutbox();
+  if (outbox[id]) {
+    outbox[id].title = title;
+    writeOutbox(outbox);
+  }
+  window.dispatchEvent(new CustomEvent("cakap:renamed", { detail: { id, title } }));
+  return api(`${base()}/${encodeURIComponent(id)}`, { method: "PUT", body: { title } });
+}
 
 export async function remove(id) {
   const outbox = readOutbox();
