@@ -43,6 +43,13 @@ public struct EdgeConfiguration: Sendable {
     public var throttleRate: Double = 20
     /// Burst per user. Default 40.
     public var throttleBurst: Double = 40
+    /// How often the edge probes each region's balancer (`GET /`). Default 1 s.
+    public var regionCheckInterval: Duration = .seconds(1)
+    /// How long a probe may take before it counts as failed. Default 1.5 s.
+    public var regionCheckTimeout: Duration = .milliseconds(1500)
+    /// Seconds a connection may stay without a complete request head (idle between requests, or
+    /// trickling its headers, slowloris-style) before the edge closes it. Default 15.
+    public var idleTimeoutSeconds = 15
     /// Largest request body (API Gateway's payload limit is 10 MB). Default 10 MiB.
     public var maxBodyBytes = 10 << 20
 

@@ -107,6 +107,18 @@ class Process:
     def log_tail(self, lines: int = 40) -> str:
         return f"--- {self.log_path} ---\n" + "\n".join(self.log_text().splitlines()[-lines:])
 
+    def kill(self) -> None:
+        """SIGKILL, as a machine or zone that dies; its engines die with it (parent-death signal),
+        and any that do not are killed too."""
+        children = descendants(self.process.pid)
+        self.process.kill()
+        self.process.wait(timeout=10)
+        wait_until(lambda: not any(worker_helpers._proc_stat(pid) for pid, _ in children), timeout=3)
+        for pid, started in children:
+            stat = worker_helpers._proc_stat(pid)
+            if stat and stat[1] == started:
+                os.kill(pid, signal.SIGKILL)
+
     def stop(self, timeout: float = 15.0) -> None:
         if self.process is None:
             return

@@ -18,23 +18,23 @@ def test_nobody_reads_or_changes_another_learners_history(fleet, alice, bob, ali
     title = {"title": "owned by bob"}
     body = {"id": cid, "title": "Bob's", "conversation": [{"role": "user", "content": "mine"}]}
     before = fleet.call_edge("GET", f"/conversations/{alice_uid}", token=alice.id_token).json()
-    attempts = {
-        ("GET", f"/conversations/{alice_uid}", None): 403,
-        ("POST", f"/conversations/{alice_uid}", body): 403,
-        ("DELETE", f"/conversations/{alice_uid}", None): 403,
-        ("GET", f"/conversations/{alice_uid}/{cid}", None): 403,
-        ("PUT", f"/conversations/{alice_uid}/{cid}", title): 403,
-        ("DELETE", f"/conversations/{alice_uid}/{cid}", None): 403,
-        ("GET", f"/conversations/{alice_uid}/{cid}/similar", None): 403,
-        ("GET", f"/conversations/{bob_uid}/{cid}", None): 404,
-        ("PUT", f"/conversations/{bob_uid}/{cid}", title): 404,
-        ("DELETE", f"/conversations/{bob_uid}/{cid}", None): 404,
-        ("GET", f"/conversations/{bob_uid}/{cid}/similar", None): 404,
-        ("GET", f"/conversations/{alice_uid.upper()}", None): 403,
-        ("GET", f"/conversations/{alice_uid}%2F..%2F{bob_uid}", None): 403,
-    }
+    attempts = [
+        ("GET", f"/conversations/{alice_uid}", None, 403),
+        ("POST", f"/conversations/{alice_uid}", body, 403),
+        ("DELETE", f"/conversations/{alice_uid}", None, 403),
+        ("GET", f"/conversations/{alice_uid}/{cid}", None, 403),
+        ("PUT", f"/conversations/{alice_uid}/{cid}", title, 403),
+        ("DELETE", f"/conversations/{alice_uid}/{cid}", None, 403),
+        ("GET", f"/conversations/{alice_uid}/{cid}/similar", None, 403),
+        ("GET", f"/conversations/{bob_uid}/{cid}", None, 404),
+        ("PUT", f"/conversations/{bob_uid}/{cid}", title, 404),
+        ("DELETE", f"/conversations/{bob_uid}/{cid}", None, 404),
+        ("GET", f"/conversations/{bob_uid}/{cid}/similar", None, 404),
+        ("GET", f"/conversations/{alice_uid.upper()}", None, 403),
+        ("GET", f"/conversations/{alice_uid}%2F..%2F{bob_uid}", None, 403),
+    ]
     wrong = []
-    for (method, path, payload), expected in attempts.items():
+    for method, path, payload, expected in attempts:
         response = fleet.call_edge(method, path, token=bob.id_token, json=payload)
         leaked = alice_conversation["title"] in response.text or "My secret" in response.text
         if response.status_code not in (expected, 400) or leaked:
