@@ -4,6 +4,7 @@ is a valid feedback (schema, spans inside the text, no correction equal to the o
 clear 400 for input the API refuses (empty, over 5,000 characters); none is a 5xx; p50/p95.
 
     python tools/fuzz_tutor.py --url http://127.0.0.1:8080/tutor/feedback --token ID_TOKEN [--count 1000]
+    (--token-file FILE instead, kept fresh by another process, for runs longer than the token's hour)
 
 Needs only the standard library. Inputs are seeded, so a run can be repeated exactly.
 """
@@ -77,18 +78,27 @@ def check(text: str, status: int, body: dict) -> str | None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", required=True)
-    parser.add_argument("--token", required=True)
+    parser.add_argument("--token", help="an ID token (expires after an hour)")
+    parser.add_argument("--token-file", help="read the ID token from this file for every request (keep it fresh)")
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--concurrency", type=int, default=4, help="requests in flight (learners at once)")
     options = parser.parse_args()
+    if not options.token and not options.token_file:
+        parser.error("give --token or --token-file")
+
+    def token() -> str:
+        if options.token_file:
+            with open(options.token_file, encoding="utf-8") as handle:
+                return handle.read().strip()
+        return options.token
     rng = random.Random(options.seed)
     cases = [(generate(rng, index), rng.choice(["en", "id"])) for index in range(options.count)]
 
     def one(case: tuple[str, str]) -> tuple[float, int, str | None, str]:
         text, language = case
         request = urllib.request.Request(options.url, data=json.dumps({"text": text, "lang": language}).encode(),
-                                         headers={"Authorization": f"Bearer {options.token}", "Content-Type": "application/json"})  # fmt: skip
+                                         headers={"Authorization": f"Bearer {token()}", "Content-Type": "application/json"})  # fmt: skip
         started = time.monotonic()
         try:
             with urllib.request.urlopen(request, timeout=300) as response:

@@ -2,8 +2,12 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOFoundationCompat
+import Synchronization
 
-/// One non-streamed Ollama call whose answer is JSON, trying each base URL in order.
+/// Which base URL the next call starts with.
+private let next = Atomic<Int>(0)
+
+/// One non-streamed Ollama call whose answer is JSON, trying each base URL in turn.
 enum OllamaJSON {
     struct Failure: Error, CustomStringConvertible {
         let description: String
@@ -16,7 +20,10 @@ enum OllamaJSON {
         timeout: TimeAmount
     ) async throws -> [String: Any] {
         var failures: [String] = []
-        for base in baseURLs {
+        // Calls start at the next base URL in turn (the regions' balancers share the tutor's load,
+        // each the other's fallback).
+        let start = baseURLs.isEmpty ? 0 : next.wrappingAdd(1, ordering: .relaxed).oldValue % baseURLs.count
+        for base in baseURLs[start...] + baseURLs[..<start] {
             do {
                 var request = HTTPClientRequest(url: base + path)
                 request.method = .POST

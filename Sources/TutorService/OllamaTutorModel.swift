@@ -4,8 +4,9 @@ import NIOCore
 import NIOFoundationCompat
 import Tutoring
 
-/// The tutor's language model through the Ollama API of the scoring pool: `/api/generate` with a
-/// JSON schema, temperature 0, trying each base URL in order (locally both regions' balancers).
+/// The tutor's language model through the regions' balancers: the rewrite from the chat pool
+/// (`/api/chat`, one worked example as real turns), the advice from the scoring pool
+/// (`/api/generate`); JSON schema, temperature 0; the regions take turns, each the other's fallback.
 public struct OllamaTutorModel: TutorModel {
     let baseURLs: [String]
     let model: String
@@ -70,9 +71,14 @@ public struct OllamaTutorModel: TutorModel {
             or two short usage tips written in \(tipLanguage). Reply with JSON only.
             """
         let prompt = corrected == text ? "Learner's text: \(text)" : "Learner's text: \(text)\nCorrected: \(corrected)"
-        let answer = try await chat(
-            messages: [["role": "system", "content": system], ["role": "user", "content": prompt]], schema: schema,
-            maxTokens: 120)
+        // The scoring pool's /api/generate (R-LLM-5's path rule), so advice and rewrites (the chat
+        // pool) are made by different workers at the same time.
+        let answer = try await OllamaJSON.call(
+            path: "/api/generate",
+            body: [
+                "model": model, "system": system, "prompt": prompt, "stream": false, "format": schema,
+                "options": ["temperature": 0, "seed": 7, "num_predict": 120],
+            ], field: ["response"], baseURLs: baseURLs, httpClient: httpClient, timeout: timeout)
         let words = (answer["better_words"] as? [[String: Any]] ?? []).compactMap { item -> Advice.BetterWord? in
             guard let original = item["original"] as? String, let suggestion = item["suggestion"] as? String,
                 !original.isEmpty, !suggestion.isEmpty,
