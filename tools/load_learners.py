@@ -126,7 +126,8 @@ class Learner:
                 time.sleep(float(response.headers.get("retry-after", "1") or 1))
                 continue
             ok = 200 <= response.status_code < 300
-            self.recorder.record(action, "ok" if ok else "error", seconds, f"{response.status_code} {response.text[:160]}")
+            detail = "" if ok else f"{response.status_code} {response.text[:160]}"  # a stream's body is consumed
+            self.recorder.record(action, "ok" if ok else "error", seconds, detail)
             return response if ok else None
         return None
 

@@ -42,12 +42,21 @@ struct Balance: AsyncParsableCommand {
     }
 }
 
+/// Connections a proxy keeps to one upstream at once. AsyncHTTPClient's default is 8: the 9th
+/// concurrent stream to a worker (or the edge's to a balancer) waited for a free connection and
+/// failed after the connect timeout with `getConnectionFromPoolTimeout` — a 502, and the balancer
+/// ejected a healthy worker for it (issue 9's load test: 100 learners). Above the balancer's
+/// per-target cap of 32, so the cap, not the pool, decides.
+let connectionsPerUpstream = 256
+
 /// Runs `body` with an HTTP client that is shut down however `body` ends: AsyncHTTPClient stops
 /// the process when a client is dropped without `shutdown()`, which turned a failed start
 /// (a port in use, a database that never answered) into a crash.
 func withHTTPClient<Result>(_ body: (HTTPClient) async throws -> Result) async throws -> Result {
-    let client = HTTPClient(
-        eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(2))))
+    var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(2)))
+    configuration.connectionPool = .init(
+        idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerUpstream)
+    let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     do {
         let result = try await body(client)
         try await client.shutdown()

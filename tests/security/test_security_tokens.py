@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 from conftest import now, subject
-from fleet_wire import hs256_confused, jwk_to_pem, tamper_payload, unsigned, with_header
+from fleet_wire import hs256_confused, jwk_to_pem, jwt_parts, tamper_payload, unsigned, with_header
 
 CHAT = {"model": "smollm2:135m", "messages": [{"role": "user", "content": "Hi"}], "stream": False,
         "options": {"num_predict": 2}}  # fmt: skip
@@ -73,7 +73,7 @@ def forgeries(alice, bob, forge, jwk) -> dict[str, str | None]:
 @pytest.fixture(scope="module")
 def jwk(fleet, identity, alice) -> dict:
     keys = fleet.get(identity.jwks_url, timeout=(2, 10)).json()["keys"]
-    kid = alice.id_token and __import__("fleet_wire").jwt_parts(alice.id_token)[0]["kid"]
+    kid = jwt_parts(alice.id_token)[0]["kid"]
     return next(key for key in keys if key["kid"] == kid)
 
 
