@@ -5,7 +5,8 @@ asks the tutor for feedback on its message and saves the conversation (POST, the
 think time between turns. Issue 9, deliverable 2; the latest result is in docs/resilience.md.
 
 Counts every answer; 429 and 503 are retried after `Retry-After` (documented: docs/fleet.md,
-docs/worker-api.md) and counted apart, anything else is an error. Reports latency percentiles per
+docs/worker-api.md) and counted apart, anything else is an error. Turns under way at the end get
+`--grace` seconds; calls still waiting then are counted as "cut off at the end of the run". Reports latency percentiles per
 action and the resident memory of every process of the stack, sampled through the run.
 
     scripts/run --small &            # or: .build/release/cakap up --small --state /tmp/up.json
@@ -75,6 +76,7 @@ class Learner:
         self.conversation_id = str(uuid.uuid4())
         self.messages: list[dict] = []
         self.saved = False
+        self.hard_deadline = float("inf")  # set by run(): no call outlives it
 
     def idp(self, action: str, body: dict) -> requests.Response:
         headers = {"Content-Type": "application/x-amz-json-1.1",
@@ -102,8 +104,13 @@ class Learner:
         """One API call with the documented retry of 429/503 (after Retry-After, at most 5 times)."""
         for attempt in range(6):
             began = time.monotonic()
+            left = self.hard_deadline - began
+            if left < 1:
+                self.recorder.record(action, "cut off at the end of the run")
+                return None
             try:
-                response = self.http.request(method, self.edge + path, json=body, stream=stream, timeout=(10, 180),
+                response = self.http.request(method, self.edge + path, json=body, stream=stream,
+                                             timeout=(10, min(180.0, left)),
                                              headers={"Authorization": self.token})  # fmt: skip
                 if stream and response.status_code == 200:
                     first = None
@@ -118,7 +125,10 @@ class Learner:
                         self.recorder.record(action, "error", None, "empty stream")
                         return None
             except requests.RequestException as error:
-                self.recorder.record(action, "error", time.monotonic() - began, repr(error)[:200])
+                if time.monotonic() >= self.hard_deadline - 1:
+                    self.recorder.record(action, "cut off at the end of the run")
+                else:
+                    self.recorder.record(action, "error", time.monotonic() - began, repr(error)[:200])
                 return None
             seconds = time.monotonic() - began
             if response.status_code in RETRIED and attempt < 5:
@@ -145,7 +155,8 @@ class Learner:
         elif self.call("save", "POST", f"/conversations/{self.sub}", {"id": self.conversation_id, **body}):
             self.saved = True
 
-    def run(self, deadline: float, think: tuple[float, float]) -> None:
+    def run(self, deadline: float, think: tuple[float, float], grace: float) -> None:
+        self.hard_deadline = deadline + grace
         time.sleep(random.uniform(0, think[1]))  # spread the starts
         while time.monotonic() < deadline:
             self.turn()
@@ -258,6 +269,7 @@ def main() -> int:
     parser.add_argument("--learners", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=300)
     parser.add_argument("--think", type=float, nargs=2, default=(5.0, 15.0), help="think time range between turns")
+    parser.add_argument("--grace", type=float, default=60, help="seconds a turn under way may finish after the end")
     parser.add_argument("--output", help="write the JSON result here")
     arguments = parser.parse_args()
     state = json.loads(Path(arguments.state).read_text())
@@ -276,11 +288,12 @@ def main() -> int:
     sampler.start()
     began = time.monotonic()
     deadline = began + arguments.seconds
-    threads = [threading.Thread(target=learner.run, args=(deadline, tuple(arguments.think))) for learner in learners if learner.token]
+    threads = [threading.Thread(target=learner.run, args=(deadline, tuple(arguments.think), arguments.grace),
+                                daemon=True) for learner in learners if learner.token]  # fmt: skip
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=max(0.0, deadline + arguments.grace + 15 - time.monotonic()))
     stop.set()
     sampler.join(timeout=15)
     result = report(recorder, samples, arguments, time.monotonic() - began)
