@@ -9,6 +9,7 @@ and tests/security/test_security_logs.py, which runs last, greps every log line 
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 import uuid
@@ -58,7 +59,11 @@ class SecurityFleet(Fleet):
 
     @property
     def database_password_file(self) -> Path:
+        """Beside the embedded PostgreSQL's data: under /var/lib/cakap as root (it runs as an
+        unprivileged user that cannot enter root's home), else in the fleet's data folder."""
         port = fleet_port_plan(self.base_port, self.worker_count, len(REGIONS))["postgres"][0]
+        if os.geteuid() != 0:
+            return self.data / "postgres.password"
         return Path(f"/var/lib/cakap/up-{port}/postgres.password")
 
 
