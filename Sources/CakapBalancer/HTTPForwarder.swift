@@ -91,6 +91,30 @@ public struct HTTPForwarder: Sendable {
     }
 }
 
+extension HTTPForwarder {
+    /// Connections the forwarding client keeps to one upstream at once, by default. AsyncHTTPClient's
+    /// own default is 8, and a request that finds all of them busy waits for one only as long as
+    /// the connect timeout, then fails with `getConnectionFromPoolTimeout`. Streamed generations hold
+    /// a connection for tens of seconds, so the ninth chat to one worker failed after 2 s, and the
+    /// health checks, which share the client, failed too and the busy target flapped (found by
+    /// `cakap bench`, docs/benchmarks.md). Above `BalancerConfiguration.maxInFlightPerTarget` (32),
+    /// with room for health checks and retries.
+    public static let defaultConnectionsPerUpstream = 64
+
+    /// The HTTP client configuration of a forwarding service (the balancer, the edge).
+    /// - Parameters:
+    ///   - connectionsPerUpstream: connections kept to one upstream at once (default 64, above).
+    ///   - connectTimeout: for a new connection, and the longest wait for a free one (default 2 s).
+    public static func clientConfiguration(
+        connectionsPerUpstream: Int = defaultConnectionsPerUpstream, connectTimeout: TimeAmount = .seconds(2)
+    ) -> HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration(timeout: .init(connect: connectTimeout))
+        configuration.connectionPool = .init(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerUpstream)
+        return configuration
+    }
+}
+
 extension HTTPForwarder.UpstreamResponse {
     /// Streams the upstream body to the client as it arrives (each write waits for the client:
     /// backpressure end to end); `onFinish` runs when the body ends, fails or the client leaves.

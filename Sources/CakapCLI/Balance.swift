@@ -18,6 +18,8 @@ struct Balance: AsyncParsableCommand {
     @Option(help: "A pool: name=url[@zone],url[@zone]. Repeat per pool.") var pool: [String] = []
     @Option(help: "Topology file (path rules).") var topology: String = Repository.root + "/config/topology.json"
     @Option(help: "Seconds between health checks.") var healthInterval: Double = 1
+    @Option(help: "Connections kept to one worker at once (AsyncHTTPClient's own default is 8).")
+    var upstreamConnections: Int = HTTPForwarder.defaultConnectionsPerUpstream
 
     func run() async throws {
         bootstrapLogging()
@@ -31,7 +33,8 @@ struct Balance: AsyncParsableCommand {
             let (name, targets) = try BalancerConfiguration.parsePool(text)
             configuration.pools[name] = targets
         }
-        try await withHTTPClient { httpClient in
+        let client = HTTPForwarder.clientConfiguration(connectionsPerUpstream: upstreamConnections)
+        try await withHTTPClient(configuration: client) { httpClient in
             let balancer = Balancer(configuration: configuration, httpClient: httpClient, logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
@@ -42,20 +45,13 @@ struct Balance: AsyncParsableCommand {
     }
 }
 
-/// Connections a proxy keeps to one upstream at once. AsyncHTTPClient's default is 8: the 9th
-/// concurrent stream to a worker (or the edge's to a balancer) waited for a free connection and
-/// failed after the connect timeout with `getConnectionFromPoolTimeout` — a 502, and the balancer
-/// ejected a healthy worker for it (issue 9's load test: 100 learners). Above the balancer's
-/// per-target cap of 32, so the cap, not the pool, decides.
-let connectionsPerUpstream = 256
-
 /// Runs `body` with an HTTP client that is shut down however `body` ends: AsyncHTTPClient stops
 /// the process when a client is dropped without `shutdown()`, which turned a failed start
 /// (a port in use, a database that never answered) into a crash.
-func withHTTPClient<Result>(_ body: (HTTPClient) async throws -> Result) async throws -> Result {
-    var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(2)))
-    configuration.connectionPool = .init(
-        idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerUpstream)
+func withHTTPClient<Result>(
+    configuration: HTTPClient.Configuration = .init(timeout: .init(connect: .seconds(2))),
+    _ body: (HTTPClient) async throws -> Result
+) async throws -> Result {
     let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     do {
         let result = try await body(client)

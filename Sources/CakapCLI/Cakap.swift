@@ -10,7 +10,7 @@ struct Cakap: AsyncParsableCommand {
         subcommands: [
             Setup.self, Doctor.self, Config.self, Models.self, WorkerCommand.self, Balance.self, EdgeCommand.self,
             Up.self, Users.self, PostgresCommand.self, ConversationsCommand.self, TutorCommand.self, Eval.self,
-            AWS.self,
+            AWS.self, Bench.self,
         ])
 }
 

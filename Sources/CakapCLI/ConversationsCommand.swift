@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
+import CakapBalancer
 import ConversationsServer
 import ConversationsService
 import Foundation
@@ -35,7 +36,9 @@ struct ConversationsCommand: AsyncParsableCommand {
         var pool = IdentityPoolSettings.development(publicBaseURL: edge + "/idp")
         pool.clientId = clientId
         let patience = Duration.seconds(startupPatience)
-        try await withHTTPClient { httpClient in
+        // The models and embeddings take seconds per call: more than AsyncHTTPClient's default 8
+        // connections per balancer, or concurrent learners queue for a connection and fail.
+        try await withHTTPClient(configuration: HTTPForwarder.clientConfiguration()) { httpClient in
             let verifier = TokenVerifier(
                 jwksURL: jwks ?? pool.jwksURL, issuer: issuer ?? pool.issuer, audience: clientId, httpClient: httpClient
             )

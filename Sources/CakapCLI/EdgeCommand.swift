@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
+import CakapBalancer
 import CakapEdge
 import Foundation
 import Identity
@@ -26,6 +27,14 @@ struct EdgeCommand: AsyncParsableCommand {
     @Option(help: "Static web app folder.") var web: String?
     @Option(help: "Allowed CORS origin. Repeat.") var corsOrigin: [String] = []
     @Option(help: "Topology file (unused by the edge itself; accepted for symmetry).") var topology: String?
+    @Option(help: "Requests per second each user may make, sustained (API Gateway's stage throttle).")
+    var throttleRate: Double = 20
+    @Option(help: "Requests each user may make at once before the sustained rate applies.")
+    var throttleBurst: Double = 40
+    @Option(help: "Seconds a verified token is remembered (API Gateway's authorizer caching); 0 turns it off.")
+    var authorizerCacheSeconds: Double = 300
+    @Option(help: "Connections kept to one balancer at once (AsyncHTTPClient's own default is 8).")
+    var upstreamConnections: Int = HTTPForwarder.defaultConnectionsPerUpstream
 
     func run() async throws {
         bootstrapLogging()
@@ -47,8 +56,12 @@ struct EdgeCommand: AsyncParsableCommand {
         configuration.conversationsURL = conversations
         configuration.tutorURL = tutor
         configuration.webDirectory = web
+        configuration.throttleRate = throttleRate
+        configuration.throttleBurst = throttleBurst
+        configuration.authorizerCacheSeconds = authorizerCacheSeconds
         if !corsOrigin.isEmpty { configuration.corsOrigins = corsOrigin }
-        try await withHTTPClient { httpClient in
+        let client = HTTPForwarder.clientConfiguration(connectionsPerUpstream: upstreamConnections)
+        try await withHTTPClient(configuration: client) { httpClient in
             let edge = try Edge(configuration: configuration, httpClient: httpClient, logger: logger)
             let group = ServiceGroup(
                 configuration: .init(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
+import CakapBalancer
 import Foundation
 import Identity
 import Logging
@@ -39,7 +40,9 @@ struct TutorCommand: AsyncParsableCommand {
         if wordLevels.isEmpty { logger.warning("no CEFR word levels at \(paths.wordLevels); run `cakap setup`") }
         var pool = IdentityPoolSettings.development(publicBaseURL: edge + "/idp")
         pool.clientId = clientId
-        try await withHTTPClient { httpClient in
+        // The models and embeddings take seconds per call: more than AsyncHTTPClient's default 8
+        // connections per balancer, or concurrent learners queue for a connection and fail.
+        try await withHTTPClient(configuration: HTTPForwarder.clientConfiguration()) { httpClient in
             let verifier = TokenVerifier(
                 jwksURL: jwks ?? pool.jwksURL, issuer: issuer ?? pool.issuer, audience: clientId, httpClient: httpClient
             )

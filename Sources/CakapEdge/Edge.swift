@@ -36,12 +36,14 @@ public struct Edge: Sendable {
             let provider = try DevelopmentIdentityProvider(
                 settings: settings, dataDirectory: dataDirectory, logger: logger)
             identityProvider = provider
-            verifier = TokenVerifier(issuer: settings.issuer, audience: clientId, keySource: provider, logger: logger)
+            verifier = TokenVerifier(
+                issuer: settings.issuer, audience: clientId, keySource: provider, logger: logger,
+                resultCacheSeconds: configuration.authorizerCacheSeconds)
         case .external(let jwksURL, let issuer, let clientId):
             identityProvider = nil
             verifier = TokenVerifier(
                 issuer: issuer, audience: clientId, keySource: HTTPKeySetSource(url: jwksURL, httpClient: httpClient),
-                logger: logger)
+                logger: logger, resultCacheSeconds: configuration.authorizerCacheSeconds)
         }
         forwarder = HTTPForwarder(httpClient: httpClient)
         throttle = Throttle(rate: configuration.throttleRate, burst: configuration.throttleBurst)
@@ -190,9 +192,16 @@ public struct Edge: Sendable {
         var request = request
         let body = try await request.collectBody(upTo: configuration.maxBodyBytes)
         let path = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
-        let response = try await forwarder.forward(
-            method: request.method, path: path, headers: request.headers, body: body, to: serviceURL,
-            clientAddress: context.remoteAddress?.ipAddress)
+        let response: HTTPForwarder.UpstreamResponse
+        do {
+            response = try await forwarder.forward(
+                method: request.method, path: path, headers: request.headers, body: body, to: serviceURL,
+                clientAddress: context.remoteAddress?.ipAddress)
+        } catch {
+            // A clear JSON error, never a bare 500 (API Gateway answers 502/504 alike).
+            logger.warning("\(name) service failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            throw EdgeError(.badGateway, "the \(name) service could not be reached; try again")
+        }
         return response.streamingResponse { _ in }
     }
 }

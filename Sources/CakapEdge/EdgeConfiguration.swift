@@ -50,6 +50,10 @@ public struct EdgeConfiguration: Sendable {
     /// Seconds a connection may stay without a complete request head (idle between requests, or
     /// trickling its headers, slowloris-style) before the edge closes it. Default 15.
     public var idleTimeoutSeconds = 15
+    /// How long a token whose signature verified is remembered (API Gateway's authorizer result
+    /// caching, whose default for a Cognito authorizer is 300 s); `exp` is still checked on every
+    /// request. 0 turns it off. Default 300.
+    public var authorizerCacheSeconds: Double = 300
     /// Largest request body (API Gateway's payload limit is 10 MB). Default 10 MiB.
     public var maxBodyBytes = 10 << 20
 

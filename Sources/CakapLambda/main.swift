@@ -25,7 +25,14 @@ guard let endpoint = environment["AWS_LAMBDA_RUNTIME_API"] else {
     logger.critical("AWS_LAMBDA_RUNTIME_API is not set: this program runs inside AWS Lambda")
     exit(64)
 }
-let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
+// More connections per host than AsyncHTTPClient's default 8: model calls take seconds each.
+let httpClient = HTTPClient(
+    eventLoopGroupProvider: .singleton,
+    configuration: {
+        var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(2)))
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        return configuration
+    }())
 let runtime = HTTPRuntimeAPIClient(endpoint: endpoint, httpClient: httpClient)
 let origins = (environment["CAKAP_CORS_ORIGINS"] ?? "").split(separator: ",").map(String.init)
 let taskRoot = environment["LAMBDA_TASK_ROOT"] ?? "/var/task"

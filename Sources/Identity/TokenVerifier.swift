@@ -27,6 +27,7 @@ public struct TokenVerifier: Sendable {
     /// Leeway for `nbf` and `iat` only.
     public let clockSkew: TimeInterval
     let cache: KeySetCache
+    let verifiedTokens: VerifiedTokenCache?
     let now: @Sendable () -> Date
 
     /// A verifier that fetches the JWKS over HTTP and caches it.
@@ -51,17 +52,22 @@ public struct TokenVerifier: Sendable {
     ///   - clockSkew: leeway for `nbf`/`iat`, seconds. Default 60.
     ///   - minimumRefetchInterval: the shortest time between two JWKS fetches. Default 30 s.
     ///   - logger: for fetch failures. Default: discards.
+    ///   - resultCacheSeconds: how long a token whose signature verified is remembered, so it is not
+    ///     verified again (API Gateway's authorizer result caching; ``VerifiedTokenCache``). The
+    ///     claim rules, `exp` included, are still checked on every use. Default 0: no caching.
     ///   - now: the clock. Default: the system clock.
     public init(
         issuer: String, audience: String, keySource: some KeySetSource, clockSkew: TimeInterval = 60,
         minimumRefetchInterval: Duration = .seconds(30),
         logger: Logger = Logger(label: "cakap.identity.verifier", factory: { _ in SwiftLogNoOpLogHandler() }),
+        resultCacheSeconds: TimeInterval = 0,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.issuer = issuer
         self.audience = audience
         self.clockSkew = clockSkew
         self.cache = KeySetCache(source: keySource, minimumRefetchInterval: minimumRefetchInterval, logger: logger)
+        self.verifiedTokens = resultCacheSeconds > 0 ? VerifiedTokenCache(timeToLive: resultCacheSeconds) : nil
         self.now = now
     }
 
@@ -74,8 +80,14 @@ public struct TokenVerifier: Sendable {
     }
 
     /// Verifies a bare ID token.
-    public func verify(token: String) async throws(AuthorizationError) -> VerifiedIdentity {
-        let token = try SignedToken(token)
+    public func verify(token text: String) async throws(AuthorizationError) -> VerifiedIdentity {
+        let rules = ClaimRules(
+            issuer: issuer, tokenUse: "id", audienceClaim: "aud", audience: audience, clockSkew: clockSkew)
+        if let claims = verifiedTokens?.claims(for: text, now: now()) {
+            try rules.check(claims, now: now())
+            return VerifiedIdentity(claims: claims)
+        }
+        let token = try SignedToken(text)
         let keys: JWTKeyCollection?
         do {
             keys = try await cache.keys(for: token.keyID)
@@ -84,9 +96,8 @@ public struct TokenVerifier: Sendable {
         }
         guard let keys else { throw AuthorizationError(.unknownKeyID) }
         let claims = try await token.verifiedClaims(with: keys)
-        let rules = ClaimRules(
-            issuer: issuer, tokenUse: "id", audienceClaim: "aud", audience: audience, clockSkew: clockSkew)
         try rules.check(claims, now: now())
+        verifiedTokens?.insert(text, claims: claims, now: now())
         return VerifiedIdentity(claims: claims)
     }
 

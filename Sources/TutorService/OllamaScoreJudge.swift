@@ -62,9 +62,18 @@ public struct OllamaTextEmbedder: TextEmbedder {
         let answer = try await OllamaJSON.call(
             path: "/api/embed", body: ["model": model, "input": texts.map { String($0.suffix(2000)) }], field: nil,
             baseURLs: baseURLs, httpClient: httpClient, timeout: .seconds(10))
-        guard let vectors = answer["embeddings"] as? [[NSNumber]], vectors.count == texts.count else {
+        guard let vectors = answer["embeddings"] as? [Any], vectors.count == texts.count else {
             throw OllamaJSON.Failure(description: "no embeddings in the answer")
         }
-        return vectors.map { $0.map(\.floatValue) }
+        return try vectors.map { vector in
+            guard let numbers = vector as? [Any] else {
+                throw OllamaJSON.Failure(description: "an embedding is not a list")
+            }
+            return try numbers.map { number in
+                if let value = number as? Double { return Float(value) }
+                if let value = number as? NSNumber { return value.floatValue }
+                throw OllamaJSON.Failure(description: "an embedding holds a non-number")
+            }
+        }
     }
 }

@@ -64,9 +64,16 @@ public protocol GrammarChecker: Sendable {
 }
 
 extension HarperProcess: GrammarChecker {
-    /// Runs the process off the cooperative pool (it blocks while Harper works).
+    /// Runs the process on a thread of its own: waiting for Harper blocks, and a blocked thread of
+    /// Swift's cooperative pool (one per core) stalls every other task of the server. Under 16
+    /// concurrent requests that starved the tutor's HTTP handling (answers took over a minute;
+    /// found by tools/fuzz_tutor.py). `Task.detached` still runs on that pool.
     public func check(_ texts: [String]) async throws -> [[HarperLint]] {
-        try await Task.detached { try self.lint(texts) }.value
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try self.lint(texts) })
+            }
+        }
     }
 }
 

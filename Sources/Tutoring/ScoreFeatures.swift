@@ -69,6 +69,33 @@ public struct ScoreFeatures: Sendable, Equatable, Codable {
         case turns
     }
 
+    /// Every key is written, `null` included, so the answer's shape does not depend on the conversation.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(words, forKey: .words)
+        try container.encode(sentences, forKey: .sentences)
+        try container.encode(grammarErrorsPer100, forKey: .grammarErrorsPer100)
+        try container.encode(spellingErrorsPer100, forKey: .spellingErrorsPer100)
+        try container.encode(conventionErrorsPer100, forKey: .conventionErrorsPer100)
+        try container.encode(errorsPer100ByCategory, forKey: .errorsPer100ByCategory)
+        try container.encode(mtld, forKey: .mtld)
+        try container.encode(meanWordLevel, forKey: .meanWordLevel)
+        try container.encode(advancedWordShare, forKey: .advancedWordShare)
+        try container.encode(unknownWordShare, forKey: .unknownWordShare)
+        try container.encode(meanSentenceLength, forKey: .meanSentenceLength)
+        try container.encode(sentenceLengthSD, forKey: .sentenceLengthSD)
+        try container.encode(subordinatorsPerSentence, forKey: .subordinatorsPerSentence)
+        try container.encode(connectivesPer100, forKey: .connectivesPer100)
+        try container.encode(meanWordLength, forKey: .meanWordLength)
+        try container.encode(questions, forKey: .questions)
+        try container.encode(relevance, forKey: .relevance)
+        try container.encode(answeredShare, forKey: .answeredShare)
+        try container.encode(politeMarkers, forKey: .politeMarkers)
+        try container.encode(shoutingShare, forKey: .shoutingShare)
+        try container.encode(rudeWords, forKey: .rudeWords)
+        try container.encode(turns, forKey: .turns)
+    }
+
     /// The features the calibrated linear model reads, by name (ScoreCalibration.features).
     public func value(_ name: String) -> Double {
         switch name {

@@ -1,0 +1,61 @@
+import AsyncHTTPClient
+import CakapBalancer
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// The forwarder's connection pool (issue 8: under concurrent streams the balancer failed the
+/// ninth request to one worker with `getConnectionFromPoolTimeout`, and its health checks too).
+@Suite struct HTTPForwarderPoolTests {
+    /// An upstream that answers every request after `hold`, as a generation holds its connection.
+    func slowUpstream(hold: Duration) -> Application<RouterResponder<BasicRequestContext>> {
+        let router = Router()
+        router.get("/slow") { _, _ in
+            try await Task.sleep(for: hold)
+            return "done"
+        }
+        return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+    }
+
+    /// Sends `count` requests at once through a forwarder; returns how many were answered 200.
+    func forwardAtOnce(count: Int, port: Int, configuration: HTTPClient.Configuration) async throws -> Int {
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let forwarder = HTTPForwarder(httpClient: client)
+        let answered = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<count {
+                group.addTask {
+                    guard
+                        let response = try? await forwarder.forward(
+                            method: .get, path: "/slow", headers: [:], body: ByteBuffer(),
+                            to: "http://127.0.0.1:\(port)", clientAddress: nil)
+                    else { return false }
+                    _ = try? await response.body.collect(upTo: 1024)
+                    return response.status == .ok
+                }
+            }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        try await client.shutdown()
+        return answered
+    }
+
+    @Test func moreConcurrentRequestsThanAsyncHTTPClientsDefaultPoolAllSucceed() async throws {
+        try await slowUpstream(hold: .milliseconds(800)).test(.live) { client in
+            let port = try #require(client.port)
+            let configuration = HTTPForwarder.clientConfiguration(connectTimeout: .milliseconds(400))
+            #expect(try await forwardAtOnce(count: 16, port: port, configuration: configuration) == 16)
+        }
+    }
+
+    @Test func withAsyncHTTPClientsDefaultOfEightTheNinthTimesOutWaitingForAConnection() async throws {
+        try await slowUpstream(hold: .milliseconds(800)).test(.live) { client in
+            let port = try #require(client.port)
+            let configuration = HTTPForwarder.clientConfiguration(
+                connectionsPerUpstream: 8, connectTimeout: .milliseconds(400))
+            #expect(try await forwardAtOnce(count: 16, port: port, configuration: configuration) == 8)
+        }
+    }
+}
