@@ -119,26 +119,54 @@ extension HTTPForwarder.UpstreamResponse {
     /// Streams the upstream body to the client as it arrives (each write waits for the client:
     /// backpressure end to end); `onFinish` runs when the body ends, fails or the client leaves.
     /// Leaving drops the upstream body, which cancels the upstream request.
+    ///
+    /// When the upstream dies after the head (a worker killed mid-stream), an NDJSON stream ends
+    /// with one `{"error": ...}` line and a proper end, as the worker's own streams do (STYLE.md
+    /// §5), instead of a cut connection the client cannot tell from a network fault.
     public func streamingResponse(
         extraHeaders: HTTPFields = [:], onFinish: @escaping @Sendable (_ completed: Bool) async -> Void
     ) -> Response {
         var headers = self.headers
         headers.append(contentsOf: extraHeaders)
         let body = self.body
+        let isNDJSON = headers[.contentType]?.hasPrefix("application/x-ndjson") == true
         return Response(
             status: status, headers: headers,
             body: ResponseBody { writer in
-                var completed = false
-                do {
-                    for try await buffer in body { try await writer.write(buffer) }
-                    try await writer.finish(nil)
-                    completed = true
-                } catch {
-                    await onFinish(false)
-                    throw error
+                var iterator = body.makeAsyncIterator()
+                var lineOpen = false
+                while true {
+                    let next: ByteBuffer?
+                    do {
+                        next = try await iterator.next()
+                    } catch {
+                        await onFinish(false)
+                        guard isNDJSON else { throw error }
+                        try await writer.write(Self.finalErrorLine(afterOpenLine: lineOpen))
+                        try await writer.finish(nil)
+                        return
+                    }
+                    guard let buffer = next else { break }
+                    do {
+                        if buffer.readableBytes > 0 {
+                            let last = buffer.getInteger(at: buffer.writerIndex - 1, as: UInt8.self)
+                            lineOpen = last != UInt8(ascii: "\n")
+                        }
+                        try await writer.write(buffer)
+                    } catch {
+                        await onFinish(false)
+                        throw error
+                    }
                 }
-                await onFinish(completed)
+                try await writer.finish(nil)
+                await onFinish(true)
             })
+    }
+
+    /// The last line of an NDJSON stream whose upstream failed (a newline first if a line was cut).
+    static func finalErrorLine(afterOpenLine lineOpen: Bool) -> ByteBuffer {
+        let line = #"{"error":"the upstream server closed the stream before it ended"}"#
+        return ByteBuffer(string: (lineOpen ? "\n" : "") + line + "\n")
     }
 }
 

@@ -52,7 +52,13 @@ public struct HealthChecker: Service {
     }
 
     func check(_ target: TargetPool.Target) async -> Bool {
-        var request = HTTPClientRequest(url: target.url + path)
+        await Self.passes(url: target.url + path, timeout: timeout, httpClient: httpClient)
+    }
+
+    /// One check: `GET url` on a fresh connection (a kept-alive one to a host that vanished would
+    /// only time out) answers 200 within `timeout`.
+    public static func passes(url: String, timeout: Duration, httpClient: HTTPClient) async -> Bool {
+        var request = HTTPClientRequest(url: url)
         request.headers.add(name: "Connection", value: "close")
         let seconds = Int64(timeout.components.seconds)
         let milliseconds = seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000

@@ -26,10 +26,11 @@ public actor TargetPool {
     }
 
     struct State {
-        var healthy: Bool
+        var health: HealthState
         var outstanding = 0
-        var successes = 0
-        var failures = 0
+        var healthy: Bool { health.healthy }
+
+        init(healthy: Bool) { health = HealthState(healthy: healthy) }
     }
 
     public let name: String
@@ -85,28 +86,15 @@ public actor TargetPool {
 
     /// A connection to the target failed: out of rotation until health checks bring it back.
     public func eject(_ target: Target) {
-        states[target]?.healthy = false
-        states[target]?.successes = 0
-        states[target]?.failures = unhealthyThreshold
+        states[target]?.health.eject()
     }
 
     /// The result of one active health check.
     /// - Returns: the target's new health when this check changed it, else nil.
     @discardableResult
     public func recordCheck(_ target: Target, passed: Bool) -> Bool? {
-        guard var state = states[target] else { return nil }
-        let before = state.healthy
-        if passed {
-            state.successes += 1
-            state.failures = 0
-            if !state.healthy && state.successes >= healthyThreshold { state.healthy = true }
-        } else {
-            state.failures += 1
-            state.successes = 0
-            if state.healthy && state.failures >= unhealthyThreshold { state.healthy = false }
-        }
-        states[target] = state
-        return state.healthy == before ? nil : state.healthy
+        states[target]?.health.record(
+            passed: passed, healthyThreshold: healthyThreshold, unhealthyThreshold: unhealthyThreshold)
     }
 
     /// How many targets are healthy now.

@@ -74,7 +74,7 @@ struct EdgeCommand: AsyncParsableCommand {
             let edge = try Edge(configuration: configuration, httpClient: httpClient, logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
-                    services: [edge.application()], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                    services: edge.services(), gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
         }
     }

@@ -20,6 +20,8 @@ public struct Edge: Sendable {
     let forwarder: HTTPForwarder
     let throttle: Throttle
     let statusReporter: StatusReporter
+    let regionHealth: RegionHealth
+    let httpClient: HTTPClient
     let logger: Logger
 
     /// The response header naming the region that answered.
@@ -50,13 +52,26 @@ public struct Edge: Sendable {
             regions: configuration.regions,
             services: [("conversations", configuration.conversationsURL), ("tutor", configuration.tutorURL)],
             probe: HTTPStatusProbe(httpClient: httpClient))
+        regionHealth = RegionHealth(regions: configuration.regions.map(\.name))
+        self.httpClient = httpClient
         self.logger = logger
+    }
+
+    /// Every service of the edge: the HTTP application and the probes of the regions' balancers.
+    public func services() -> [any Service] {
+        let probe = RegionProbe(
+            health: regionHealth, regions: configuration.regions, interval: configuration.regionCheckInterval,
+            timeout: configuration.regionCheckTimeout, httpClient: httpClient, logger: logger)
+        return [probe, application()]
     }
 
     /// The edge's HTTP application.
     public func application() -> some ApplicationProtocol {
         Application(
             router: makeRouter(),
+            // Closes a connection that has sent no complete request head for this long: a
+            // slowloris client trickling header bytes holds nothing (the timer only stops at a head).
+            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
             logger: logger)
     }
@@ -113,15 +128,14 @@ public struct Edge: Sendable {
         }
         let proxy = context.parameters.getCatchAll().joined(separator: "/")
         let path = "/api/" + proxy + (request.uri.query.map { "?" + $0 } ?? "")
-        let order =
-            configuration.regions.filter { $0.name == region } + configuration.regions.filter { $0.name != region }
+        let names = await regionHealth.order(configuration.regions.map(\.name), requested: region)
+        let order = names.compactMap { name in configuration.regions.first { $0.name == name } }
         for (index, upstream) in order.enumerated() {
             let isLast = index == order.count - 1
             do {
-                let response = try await forwarder.forward(
-                    method: request.method, path: path, headers: request.headers, body: body, to: upstream.balancerURL,
-                    clientAddress: context.remoteAddress?.ipAddress,
-                    extraHeaders: [("x-cakap-requested-region", region)])
+                let response = try await forward(
+                    request, body: body, path: path, to: upstream, requestedRegion: region, context: context,
+                    watched: !isLast)
                 if !isLast, response.status == .serviceUnavailable,
                     response.headers[HTTPField.Name(Balancer.noHealthyTargetHeader)!] == "true"
                 {
@@ -161,6 +175,38 @@ public struct Edge: Sendable {
         headers[.cacheControl] = "no-store"
         return Response(
             status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(report))))
+    }
+
+    /// Forwards to a region's balancer. When `watched` (another region is left to try), gives up
+    /// as soon as the probes mark this region down: with its link cut the head would never come,
+    /// and no byte has reached the client yet, so the next region can still answer.
+    func forward(
+        _ request: Request, body: ByteBuffer, path: String, to upstream: EdgeConfiguration.RegionUpstream,
+        requestedRegion: String, context: ProxyRequestContext, watched: Bool
+    ) async throws -> HTTPForwarder.UpstreamResponse {
+        let forwarder = self.forwarder
+        let clientAddress = context.remoteAddress?.ipAddress
+        let send: @Sendable () async throws -> HTTPForwarder.UpstreamResponse = {
+            [method = request.method, headers = request.headers] in
+            try await forwarder.forward(
+                method: method, path: path, headers: headers, body: body, to: upstream.balancerURL,
+                clientAddress: clientAddress,
+                extraHeaders: [("x-cakap-requested-region", requestedRegion)])
+        }
+        guard watched else { return try await send() }
+        let health = regionHealth
+        return try await withThrowingTaskGroup(of: HTTPForwarder.UpstreamResponse?.self) { group in
+            group.addTask { try await send() }
+            group.addTask {
+                try await health.waitUntilDown(upstream.name)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let response = first else {
+                throw EdgeError(.badGateway, "region \(upstream.name) became unreachable")
+            }
+            return response
+        }
     }
 
     /// Authorizer, then the request as it came to a service behind the edge (a Lambda on AWS).

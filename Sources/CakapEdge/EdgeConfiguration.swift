@@ -47,6 +47,13 @@ public struct EdgeConfiguration: Sendable {
     public var throttleRate: Double = 20
     /// Burst per user. Default 40.
     public var throttleBurst: Double = 40
+    /// How often the edge probes each region's balancer (`GET /`). Default 1 s.
+    public var regionCheckInterval: Duration = .seconds(1)
+    /// How long a probe may take before it counts as failed. Default 1.5 s.
+    public var regionCheckTimeout: Duration = .milliseconds(1500)
+    /// Seconds a connection may stay without a complete request head (idle between requests, or
+    /// trickling its headers, slowloris-style) before the edge closes it. Default 15.
+    public var idleTimeoutSeconds = 15
     /// How long a token whose signature verified is remembered (API Gateway's authorizer result
     /// caching, whose default for a Cognito authorizer is 300 s); `exp` is still checked on every
     /// request. 0 turns it off. Default 300.

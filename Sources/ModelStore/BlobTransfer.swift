@@ -69,6 +69,15 @@ public struct BlobTransfer: Sendable {
                     unlink(partialPath)
                     unlink(lockPath)
                     continue
+                } catch let error where ModelStoreError.isOutOfSpace(error) {
+                    // Keeping the partial for a resume would keep the disk full for every worker of
+                    // the shared store, and a resume needs that space again anyway.
+                    let written = Self.fileSize(partialPath)
+                    unlink(partialPath)
+                    unlink(lockPath)
+                    throw ModelStoreError.outOfSpace(
+                        "the model store is full (no space left on device) after \(written) of \(size) bytes of "
+                            + "blob \(digest); the partial download was removed")
                 } catch {
                     unlink(lockPath)
                     throw error

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What went wrong in the model store. Messages are fit to show to a client.
 public struct ModelStoreError: Error, CustomStringConvertible, Sendable, Equatable {
     enum Kind: Sendable, Equatable {
@@ -7,6 +9,7 @@ public struct ModelStoreError: Error, CustomStringConvertible, Sendable, Equatab
         case digestMismatch
         case corrupt
         case io
+        case outOfSpace
     }
 
     let kind: Kind
@@ -36,6 +39,25 @@ public struct ModelStoreError: Error, CustomStringConvertible, Sendable, Equatab
     /// A file-system operation failed.
     public static func io(_ what: String) -> Self {
         .init(kind: .io, description: what)
+    }
+
+    /// The store's disk (or quota) is full.
+    public static func outOfSpace(_ what: String) -> Self {
+        .init(kind: .outOfSpace, description: what)
+    }
+
+    /// Whether `error` is a full disk or an exhausted quota (ENOSPC, EDQUOT), as Foundation or
+    /// the POSIX layer reports it, directly or as the underlying error.
+    public static func isOutOfSpace(_ error: any Error) -> Bool {
+        if let error = error as? ModelStoreError { return error.kind == .outOfSpace }
+        let nsError = error as NSError
+        switch (nsError.domain, nsError.code) {
+        case (NSCocoaErrorDomain, CocoaError.fileWriteOutOfSpace.rawValue), (NSPOSIXErrorDomain, Int(ENOSPC)),
+            (NSPOSIXErrorDomain, Int(EDQUOT)):
+            return true
+        default:
+            return (nsError.userInfo[NSUnderlyingErrorKey] as? NSError).map(isOutOfSpace) ?? false
+        }
     }
 
     /// True when the model does not exist.

@@ -86,6 +86,40 @@ import Testing
         }
     }
 
+    /// Issue 9 (the store's disk filling during a pull; `tests/faults/test_faults_disk_full.py`):
+    /// a full disk is a clean `outOfSpace` error, and the partial download is removed so the disk
+    /// is not left full for every other worker of the shared store.
+    @Test func aFullDiskIsACleanErrorAndFreesThePartial() async throws {
+        try await withTemporaryDirectory { root in
+            let store = ModelStore(root: root)
+            try store.prepare()
+            let digest = Digest.of(payload)
+            let partial = try store.blobPath(for: digest) + "-partial"
+            let failures: [any Error] = [
+                CocoaError(.fileWriteOutOfSpace),
+                NSError(
+                    domain: NSCocoaErrorDomain, code: 640,
+                    userInfo: [NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(ENOSPC))]),
+                POSIXError(.ENOSPC),
+            ]
+            for failure in failures {
+                #expect(ModelStoreError.isOutOfSpace(failure))
+                let thrown = await #expect(throws: ModelStoreError.self) {
+                    try await BlobTransfer(store: store, digest: digest, size: Int64(payload.count)).ensurePresent(
+                        fetch: { path, _ in
+                            try payload.prefix(1000).write(to: URL(fileURLWithPath: path))
+                            throw failure
+                        }, progress: { _ in })
+                }
+                #expect(thrown?.description.contains("no space left on device") == true)
+                #expect(thrown?.description.contains("after 1000 of 200000 bytes") == true)
+                #expect(!FileManager.default.fileExists(atPath: partial))
+                #expect(!FileManager.default.fileExists(atPath: partial + ".lock"))
+            }
+            #expect(!ModelStoreError.isOutOfSpace(CocoaError(.fileNoSuchFile)))
+        }
+    }
+
     @Test func anAbandonedLockIsTakenOver() async throws {
         try await withTemporaryDirectory { root in
             let store = ModelStore(root: root)
