@@ -104,7 +104,13 @@ public struct FeedbackEngine: Sendable {
         async let adviceCandidate: Advice? = Self.within(useModel ? deadline : .zero) {
             try await model.advise(text, corrected: text, language: language)
         }
-        let lints = try await checker.check([text]).first ?? []
+        let harper = try await checker.check([text]).first ?? []
+        // Our own rule where Harper has none, unless Harper already marks that word.
+        let lints =
+            harper
+            + NumberAgreement.lints(text).filter { rule in
+                !harper.contains { $0.span.charStart < rule.span.charEnd && rule.span.charStart < $0.span.charEnd }
+            }
         // Layout and style lints (spacing, punctuation habits, readability) are not errors in chat.
         let kept = lints.filter {
             !HarperCorrector.ignoredKinds.contains($0.kind) && Category.of(harperKind: $0.kind, rule: $0.rule) != nil
@@ -135,7 +141,8 @@ public struct FeedbackEngine: Sendable {
                     Match(
                         offset: 0, length: 0, message: language == .en ? lint.message : explanation.message,
                         shortMessage: explanation.short, replacements: replacements,
-                        rule: .init(id: "HARPER_\(lint.rule)", category: category))
+                        rule: .init(
+                            id: lint.rule.hasPrefix("CAKAP_") ? lint.rule : "HARPER_\(lint.rule)", category: category))
                 ))
         }
         // The rewrite's edits that are narrow, classifiable fixes; free rewording (word choice,

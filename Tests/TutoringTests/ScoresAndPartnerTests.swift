@@ -45,6 +45,27 @@ import Testing
         #expect(FeedbackEngine.worthTheModel(text) == expected)
     }
 
+    @Test func aNounAfterANumberAboveOneIsPlural() async throws {
+        #expect(NumberAgreement.lints("I has two cat").map(\.span.charStart) == [10])
+        #expect(
+            NumberAgreement.lints("I bought three mango and two box.").compactMap(\.firstEdit?.replacement) == [
+                "mangoes", "boxes",
+            ])
+        #expect(
+            NumberAgreement.lints("We have 3 baby, 1 cat and two cats.").compactMap(\.firstEdit?.replacement) == [
+                "babies"
+            ])
+        #expect(NumberAgreement.lints("I have two big dogs. Two of them. I waited two hours.").isEmpty)
+        // Through the pipeline: Harper's "has" and our "cat", both agreement, with Harper's first.
+        let engine = FeedbackEngine(
+            checker: FeedbackTests.FakeChecker(lints: [
+                "I has two cat": [FeedbackTests.lint("Agreement", "PronounVerbAgreement", 2, 5, "Replace with: “have”")]
+            ]), model: FeedbackTests.FakeModel(corrections: [:]))
+        let feedback = try await engine.feedback(for: "I has two cat", language: .en)
+        #expect(feedback.matches.map(\.rule.id) == ["HARPER_PronounVerbAgreement", "CAKAP_NumberNoun"])
+        #expect(feedback.corrected == "I have two cats")
+    }
+
     @Test func wordLevelsReadTheListAndTrySimpleInflections() {
         #expect(Self.levels.level(of: "Cats") == 1)
         #expect(Self.levels.level(of: "meticulously") == 5.5)
