@@ -231,7 +231,12 @@ public struct ScoreEngine: Sendable {
         }
         let comprehension: (Int, String) =
             comprehensionParts.isEmpty
-            ? (overall, id ? "Belum ada pesan partner untuk dibandingkan." : "No partner turns yet to compare with.")
+            ? (
+                overall,
+                id
+                    ? "Belum ada pesanmu yang menjawab pesan partner."
+                    : "None of your messages replies to a partner turn yet."
+            )
             : (
                 Int(comprehensionParts.reduce(0, +) / Double(comprehensionParts.count)),
                 Self.sentence(comprehensionReasons.joined(separator: id ? "; " : "; "))
