@@ -43,9 +43,9 @@ def test_r_api_1_the_six_conversation_routes_go_to_the_conversations_function() 
 
 
 def test_tutor_routes_post_to_the_tutor_function() -> None:
-    """Issue 7 / R-APP-2..5: POST /tutor/feedback and /tutor/score go to the tutor function."""
+    """Issue 7 / R-APP-1..5: POST /tutor/feedback, /tutor/score and /tutor/partner go to the tutor function."""
     routes = {(p, verb): props for p, verb, props in methods() if p.startswith("/tutor") and verb != "OPTIONS"}
-    assert set(routes) == {("/tutor/feedback", "POST"), ("/tutor/score", "POST")}
+    assert set(routes) == {("/tutor/feedback", "POST"), ("/tutor/score", "POST"), ("/tutor/partner", "POST")}
     for props in routes.values():
         assert "TutorFunction.Arn" in props["Integration"]["Uri"]["Fn::Sub"]
 
