@@ -21,9 +21,15 @@ LONG = 150_000
 
 def take_down_east_chat(fleet) -> None:
     """SIGKILLs every us-east-1 chat worker and waits for the balancer to mark them unhealthy."""
-    family = [pid for pid, _ in descendants(fleet.process.pid)]
     for worker in fleet.workers("us-east-1", "chat"):
-        pid = listener_pid(port_of(worker["url"]), family)
+        port = port_of(worker["url"])
+
+        def listener() -> int | None:
+            return listener_pid(port, [pid for pid, _ in descendants(fleet.process.pid)])
+
+        # A worker killed before is started again after `cakap up`'s restart delay: wait for it.
+        assert wait_until(lambda: listener() is not None, 120), f"no worker listens at {worker['url']}"
+        pid = listener()
         assert pid and comm(pid) == "cakap", f"no worker listens at {worker['url']}"
         assert not kill_tree(pid), "a llama-server outlived its killed worker"
 
