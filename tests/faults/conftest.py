@@ -8,11 +8,11 @@ the setup store; they only read it (workers list and load its models).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,16 +25,10 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def _load_worker_helpers():
-    spec = importlib.util.spec_from_file_location(
-        "cakap_integration_helpers", REPO_ROOT / "tests" / "integration" / "conftest.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+# The shared helpers of the fleet tier (the integration helpers' loader, /proc, polling).
+sys.path.insert(0, str(REPO_ROOT / "tests" / "fleet"))
+from fleet_os import wait_until, worker_helpers  # noqa: E402
 
-
-worker_helpers = _load_worker_helpers()
 cakap_bin = worker_helpers.cakap_bin
 cakap_home = worker_helpers.cakap_home
 descendants = worker_helpers.descendants
@@ -51,15 +45,6 @@ def http_session() -> requests.Session:
     session = requests.Session()
     session.trust_env = False  # never through a proxy: loopback and test addresses only
     return session
-
-
-def wait_until(condition: Callable[[], bool], timeout: float, interval: float = 0.2) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(interval)
-    return bool(condition())
 
 
 class Process:
