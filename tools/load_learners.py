@@ -5,7 +5,10 @@ asks the tutor for feedback on its message and saves the conversation (POST, the
 think time between turns. Issue 9, deliverable 2; the latest result is in docs/resilience.md.
 
 Counts every answer; 429 and 503 are retried after `Retry-After` (documented: docs/fleet.md,
-docs/worker-api.md) and counted apart, anything else is an error. Turns under way at the end get
+docs/worker-api.md, docs/tutor.md), as the web app's learner does with "try again", for up to
+`--retry-seconds` per call; a call whose last answer is still 429/503 is counted as "busy", apart
+from errors. Anything else is an error: another status, a timeout, a broken or empty stream, an
+`{"error"}` line in a stream. Turns under way at the end get
 `--grace` seconds; calls still waiting then are counted as "cut off at the end of the run". Reports latency percentiles per
 action and the resident memory of every process of the stack, sampled through the run.
 
@@ -57,7 +60,7 @@ class Recorder:
     def record(self, action: str, outcome: str, seconds: float | None = None, detail: str = "") -> None:
         with self.lock:
             self.outcomes[action][outcome] += 1
-            if seconds is not None:
+            if seconds is not None and outcome == "ok":  # latencies are of served calls only
                 self.latencies[action].append(seconds)
             if outcome == "error" and len(self.errors) < 50:
                 self.errors.append(f"{action}: {detail}")
@@ -77,6 +80,7 @@ class Learner:
         self.messages: list[dict] = []
         self.saved = False
         self.hard_deadline = float("inf")  # set by run(): no call outlives it
+        self.retry_seconds = 60.0  # set by main() from --retry-seconds
 
     def idp(self, action: str, body: dict) -> requests.Response:
         headers = {"Content-Type": "application/x-amz-json-1.1",
@@ -101,8 +105,10 @@ class Learner:
             self.sub = json.loads(__import__("base64").urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["sub"]
 
     def call(self, action: str, method: str, path: str, body: dict | None, stream: bool = False) -> requests.Response | None:
-        """One API call with the documented retry of 429/503 (after Retry-After, at most 5 times)."""
-        for attempt in range(6):
+        """One API call with the documented retry of 429/503: after `Retry-After` (plus up to a
+        second of jitter, so retries do not arrive in step), for up to `retry_seconds`."""
+        first_began = time.monotonic()
+        while True:
             began = time.monotonic()
             left = self.hard_deadline - began
             if left < 1:
@@ -130,16 +136,19 @@ class Learner:
                 else:
                     self.recorder.record(action, "error", time.monotonic() - began, repr(error)[:200])
                 return None
-            seconds = time.monotonic() - began
-            if response.status_code in RETRIED and attempt < 5:
-                self.recorder.record(action, f"retried {response.status_code}")
-                time.sleep(float(response.headers.get("retry-after", "1") or 1))
-                continue
+            if response.status_code in RETRIED:
+                wait = float(response.headers.get("retry-after", "1") or 1) + random.uniform(0, 1)
+                if time.monotonic() + wait - first_began <= self.retry_seconds:
+                    self.recorder.record(action, f"retried {response.status_code}")
+                    time.sleep(wait)
+                    continue
+                self.recorder.record(action, "busy", None, f"{response.status_code} {response.text[:160]}")
+                return None
             ok = 200 <= response.status_code < 300
             detail = "" if ok else f"{response.status_code} {response.text[:160]}"  # a stream's body is consumed
-            self.recorder.record(action, "ok" if ok else "error", seconds, detail)
+            # Latency of a served call counts from its first attempt: the learner waited through the retries.
+            self.recorder.record(action, "ok" if ok else "error", time.monotonic() - first_began, detail)
             return response if ok else None
-        return None
 
     def turn(self) -> None:
         text = random.choice(MESSAGES)
@@ -192,6 +201,8 @@ def stack_pids(state: dict) -> dict[int, str]:
         except OSError:
             continue
         name = Path(command[0].decode()).name
+        if not name:  # a process exiting between the listing and the read
+            continue
         found[pid] = name + (" " + command[1].decode() if name == "cakap" else "")
         stack += children[pid]
     return found
@@ -249,12 +260,15 @@ def report(recorder: Recorder, samples: list, arguments: argparse.Namespace, wal
 
 def markdown(result: dict) -> str:
     lines = [f"{result['learners']} learners for {result['seconds']} s (wall {result['wall_seconds']} s), "
-             f"think time {result['think_seconds']} s: **{result['errors']} errors**", "",
-             "| action | ok | retried (429/503) | errors | p50 s | p90 s | p99 s | max s |", "|---|---|---|---|---|---|---|---|"]  # fmt: skip
+             f"think time {result['think_seconds']} s: **{result['errors']} errors**; latencies are of served calls, "
+             "from the first attempt", "",
+             "| action | ok | retried (429/503) | busy after retrying | errors | cut off at the end | p50 s | p90 s | p99 s | max s |",
+             "|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for action, data in result["actions"].items():
         outcomes = data["outcomes"]
         retried = sum(count for outcome, count in outcomes.items() if outcome.startswith("retried"))
-        lines.append(f"| {action} | {outcomes.get('ok', 0)} | {retried} | {outcomes.get('error', 0)} | "
+        lines.append(f"| {action} | {outcomes.get('ok', 0)} | {retried} | {outcomes.get('busy', 0)} | "
+                     f"{outcomes.get('error', 0)} | {outcomes.get('cut off at the end of the run', 0)} | "
                      f"{data['p50']:.2f} | {data['p90']:.2f} | {data['p99']:.2f} | {data['max']:.2f} |")  # fmt: skip
     lines += ["", "| process | RSS first third MiB | last third MiB | max MiB |", "|---|---|---|---|"]
     for kind, data in result["memory"].items():
@@ -270,6 +284,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=300)
     parser.add_argument("--think", type=float, nargs=2, default=(5.0, 15.0), help="think time range between turns")
     parser.add_argument("--grace", type=float, default=60, help="seconds a turn under way may finish after the end")
+    parser.add_argument("--retry-seconds", type=float, default=60,
+                        help="how long one call keeps retrying 429/503 before it counts as busy")
     parser.add_argument("--output", help="write the JSON result here")
     arguments = parser.parse_args()
     state = json.loads(Path(arguments.state).read_text())
@@ -277,6 +293,8 @@ def main() -> int:
     recorder = Recorder()
     regions = list(state["regions"])
     learners = [Learner(edge, recorder, regions[index % len(regions)]) for index in range(arguments.learners)]
+    for learner in learners:
+        learner.retry_seconds = arguments.retry_seconds
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(Learner.sign_up, learners))
     confirm(arguments.cakap, state["identity"]["dataDirectory"], [learner.email for learner in learners])

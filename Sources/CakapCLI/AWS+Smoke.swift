@@ -155,20 +155,23 @@ struct SmokeChecks {
         ]
         request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
         let response = try await client.execute(request, timeout: .seconds(120))
+        // A line may be split across chunks (the final line, with its timings, is the longest), so
+        // lines are counted over the whole body, not per chunk.
         var chunks = 0
-        var lines = 0
-        var last = ""
+        var received = ByteBuffer()
         for try await buffer in response.body {
             chunks += 1
-            let text = String(buffer: buffer)
-            lines += text.split(separator: "\n").count
-            if let line = text.split(separator: "\n").last { last = String(line) }
+            var buffer = buffer
+            received.writeBuffer(&buffer)
         }
+        let lines = String(buffer: received).split(separator: "\n")
+        let last = lines.last.map(String.init) ?? ""
         let done = last.contains("\"done\":true")
         let answeredBy = response.headers.first(name: "x-cakap-region").map { " (answered by \($0))" } ?? ""
+        let lastShown = done ? "" : "; last line: \(last.prefix(200))"
         return .init(
-            name: "\(region) streamed chat (\(model))", passed: response.status == .ok && lines >= 2 && done,
-            detail: "HTTP \(response.status.code), \(lines) lines in \(chunks) chunks\(answeredBy)")
+            name: "\(region) streamed chat (\(model))", passed: response.status == .ok && lines.count >= 2 && done,
+            detail: "HTTP \(response.status.code), \(lines.count) lines in \(chunks) chunks\(answeredBy)\(lastShown)")
     }
 
     func conversations() async throws -> [SmokeCheck] {

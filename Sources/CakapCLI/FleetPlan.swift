@@ -35,6 +35,14 @@ struct FleetPlan: Codable {
     static let warmModels: [String: [String]] = [
         "chat": ["smollm2:135m"], "scoring": ["smollm2:135m"], "llm": ["all-minilm:latest", "smollm2:135m"],
     ]
+    /// Loaded too when the store has them: the tutor's model (its rewrite goes to the chat pool,
+    /// its advice to the scoring pool), so the first learner's feedback does not wait for a load.
+    static let optionalWarmModels: [String: [String]] = ["chat": ["gemma3:270m"], "scoring": ["gemma3:270m"]]
+
+    /// CPU threads per engine: this machine's cores shared by every worker, at least one.
+    func engineThreads(cores: Int) -> Int {
+        max(1, cores / max(1, regions.reduce(0) { $0 + $1.workers.count }))
+    }
 
     init(
         topology: Topology, small: Bool, basePort: Int, balancerBasePort: Int, adminBasePort: Int, edgePort: Int,

@@ -40,6 +40,16 @@ actor LocalFleet {
         try FileManager.default.createDirectory(atPath: dataDirectory + "/logs", withIntermediateDirectories: true)
         let started = ContinuousClock.now
         do {
+            // Every engine of the fleet shares this machine's cores. llama.cpp's threads wait for
+            // each other at every token, so engines with more threads than their share of the
+            // cores stall each other: three engines of 2 threads on 2 cores made 40 tokens/s in
+            // all, of 1 thread 217 (docs/resilience.md, "Load"). CAKAP_NUM_THREADS overrides.
+            let threads =
+                ProcessInfo.processInfo.environment["CAKAP_NUM_THREADS"].flatMap { Int($0) }
+                ?? plan.engineThreads(cores: ProcessInfo.processInfo.activeProcessorCount)
+            say(
+                "each engine uses \(threads) CPU thread\(threads == 1 ? "" : "s") (cores ÷ workers; CAKAP_NUM_THREADS overrides)"
+            )
             for region in plan.regions {
                 for worker in region.workers {
                     let name = Self.name(of: worker)
@@ -48,7 +58,10 @@ actor LocalFleet {
                         arguments: [
                             "worker", "--host", "127.0.0.1", "--port", String(worker.port), "--models", models,
                         ],
-                        environment: ["CAKAP_KEEP_ALIVE": "-1", "CAKAP_LOG_DIR": "\(dataDirectory)/logs/\(name)"],
+                        environment: [
+                            "CAKAP_KEEP_ALIVE": "-1", "CAKAP_LOG_DIR": "\(dataDirectory)/logs/\(name)",
+                            "CAKAP_NUM_THREADS": String(threads),
+                        ],
                         restartable: true)
                 }
             }
@@ -278,13 +291,15 @@ actor LocalFleet {
 
     private func warm(_ worker: FleetPlan.Worker) async throws {
         try await waitUntilAnswering(worker.url + "/", name: "worker \(worker.port)")
-        for model in FleetPlan.warmModels[worker.pool] ?? [] {
+        let required = FleetPlan.warmModels[worker.pool] ?? []
+        for model in required + (FleetPlan.optionalWarmModels[worker.pool] ?? []) {
             let embedding = model.hasPrefix("all-minilm")
             var request = HTTPClientRequest(url: worker.url + (embedding ? "/api/embed" : "/api/generate"))
             request.method = .POST
             request.body = .bytes(ByteBuffer(string: #"{"model":"\#(model)","keep_alive":-1}"#))
             let response = try await httpClient.execute(request, timeout: .seconds(120))
             let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
+            if response.status == .notFound && !required.contains(model) { continue }  // not in this store
             guard response.status == .ok else {
                 throw FleetError(description: "worker \(worker.port) could not load \(model): \(body)")
             }

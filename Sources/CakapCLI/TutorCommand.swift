@@ -28,6 +28,9 @@ struct TutorCommand: AsyncParsableCommand {
     @Option(help: "The app client id (token audience).") var clientId: String = IdentityPoolSettings.development
         .clientId
     @Option(help: "Base URL of the local edge, for the default issuer.") var edge: String = "http://127.0.0.1:8080"
+    @Option(help: "Requests served at once (Harper and model calls).") var maxRunning: Int = 16
+    @Option(help: "Requests that may wait for a turn; beyond them, 503 with Retry-After.") var maxWaiting: Int = 32
+    @Option(help: "Longest wait for a turn, in seconds, before 503 with Retry-After.") var maxWait: Int = 10
 
     func run() async throws {
         bootstrapLogging()
@@ -49,7 +52,9 @@ struct TutorCommand: AsyncParsableCommand {
             let api = TutorAPI.make(
                 harper: paths.harperCLI, wordLevels: wordLevels, llm: llm, model: model, embedModel: embedModel,
                 conversations: conversations, httpClient: httpClient)
-            let server = TutorServer(api: api, verifier: verifier, logger: logger)
+            let gate = AdmissionGate(
+                maxRunning: maxRunning, maxWaiting: maxWaiting, maxWait: .seconds(max(0, maxWait)))
+            let server = TutorServer(api: api, verifier: verifier, gate: gate, logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
                     services: [server.application(host: host, port: port)],

@@ -108,6 +108,13 @@ public struct Edge: Sendable {
 
     // MARK: - Routes
 
+    /// Worker routes that change the model store every learner shares: `/api/copy` could put any
+    /// model under the chat model's name. The public API refuses them (issue 9), as API Gateway
+    /// does with its `/{region}/copy` mock methods. `/api/delete` needs DELETE, which the region
+    /// routes do not carry; `pull` stays (R-LLM-4), limited by the workers to the configured
+    /// registry (`CAKAP_PULL_HOSTS`).
+    static let operatorOnlyRoutes: Set<String> = ["copy"]
+
     /// Authorizer, then throttle: the order API Gateway applies them.
     func authorize(_ request: Request) async throws -> VerifiedIdentity {
         let identity = try await verifier.verify(authorizationHeader: request.headers[.authorization])
@@ -127,6 +134,14 @@ public struct Edge: Sendable {
             throw EdgeError(.contentTooLarge, "Request Too Long")
         }
         let proxy = context.parameters.getCatchAll().joined(separator: "/")
+        if let first = context.parameters.getCatchAll().first(where: { !$0.isEmpty })?.lowercased(),
+            Self.operatorOnlyRoutes.contains(first)
+        {
+            throw EdgeError(
+                .forbidden,
+                "/\(region)/\(first) changes the shared model store and is not part of the public API; "
+                    + "operators call the region's balancer directly")
+        }
         let path = "/api/" + proxy + (request.uri.query.map { "?" + $0 } ?? "")
         let names = await regionHealth.order(configuration.regions.map(\.name), requested: region)
         let order = names.compactMap { name in configuration.regions.first { $0.name == name } }
@@ -231,6 +246,10 @@ public struct Edge: Sendable {
             // A clear JSON error, never a bare 500 (API Gateway answers 502/504 alike); the web app
             // queues the change and tries again (docs/web.md).
             logger.warning("\(name) service failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            if let error = error as? HTTPClientError, error == .getConnectionFromPoolTimeout {
+                // Every connection to the service is busy: load, not a fault (issue 9's load run).
+                throw EdgeError(.serviceUnavailable, "the \(name) service is busy; try again shortly")
+            }
             throw EdgeError(.badGateway, "the \(name) service could not be reached; try again")
         }
         return response.streamingResponse { _ in }

@@ -88,38 +88,13 @@ final class LlamaServerEngine: RunningEngine, @unchecked Sendable {
             let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
             throw EngineError.failed("llama-server answered \(response.status.code): \(Self.errorMessage(text))")
         }
-        return AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    var parser = ServerSentEventParser()
-                    let decoder = JSONDecoder()  // one per stream, not one per token
-                    var finished = false
-                    for try await buffer in response.body {
-                        for event in parser.feed(buffer) {
-                            guard let chunk = try? decoder.decode(CompletionChunk.self, from: Data(event.utf8))
-                            else {
-                                continue
-                            }
-                            if let error = chunk.error {
-                                throw EngineError.failed(error.message ?? "llama-server reported an error")
-                            }
-                            if let content = chunk.content, !content.isEmpty { continuation.yield(.token(content)) }
-                            if chunk.stop == true {
-                                continuation.yield(.done(chunk.summary))
-                                finished = true
-                            }
-                        }
-                    }
-                    guard finished else {
-                        throw EngineError.failed("llama-server ended the stream early (\(logTail()))")
-                    }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
+        // Unfolded in the consumer's own task: each token goes from the socket to the HTTP
+        // writer without a producer task in between, one thread wake-up fewer per token (on two
+        // cores the engine's own threads feel every extra one: docs/benchmarks.md, section 1).
+        // Dropping the stream drops the response body's iterator, which cancels the request.
+        let reader = CompletionStreamReader(
+            body: response.body.makeAsyncIterator(), logTail: { [self] in self.logTail() })
+        return AsyncThrowingStream(unfolding: { try await reader.next() })
     }
 
     private func post<Response: Decodable>(_ path: String, _ body: JSONValue) async throws -> Response {
@@ -171,6 +146,47 @@ final class LlamaServerEngine: RunningEngine, @unchecked Sendable {
 }
 
 /// Splits a server-sent-event byte stream into `data:` payloads.
+/// Reads llama-server's SSE completion stream event by event. Used only by its one consumer's
+/// sequential `next()` calls (an unfolding stream), hence the unchecked sendability.
+final class CompletionStreamReader: @unchecked Sendable {
+    private var body: HTTPClientResponse.Body.AsyncIterator
+    private var parser = ServerSentEventParser()
+    private let decoder = JSONDecoder()  // one per stream, not one per token
+    private var ready: [CompletionEvent] = []
+    private var finished = false
+    private var ended = false
+    private let logTail: @Sendable () -> String
+
+    init(body: HTTPClientResponse.Body.AsyncIterator, logTail: @escaping @Sendable () -> String) {
+        self.body = body
+        self.logTail = logTail
+    }
+
+    func next() async throws -> CompletionEvent? {
+        while ready.isEmpty {
+            if ended { return nil }
+            guard let buffer = try await body.next() else {
+                ended = true
+                guard finished else { throw EngineError.failed("llama-server ended the stream early (\(logTail()))") }
+                return nil
+            }
+            for event in parser.feed(buffer) {
+                guard let chunk = try? decoder.decode(CompletionChunk.self, from: Data(event.utf8)) else { continue }
+                if let error = chunk.error {
+                    ended = true
+                    throw EngineError.failed(error.message ?? "llama-server reported an error")
+                }
+                if let content = chunk.content, !content.isEmpty { ready.append(.token(content)) }
+                if chunk.stop == true {
+                    ready.append(.done(chunk.summary))
+                    finished = true
+                }
+            }
+        }
+        return ready.removeFirst()
+    }
+}
+
 struct ServerSentEventParser {
     private var pending = ""
 

@@ -11,14 +11,26 @@ public struct RegistryClient: Sendable {
     let httpClient: HTTPClient
     /// Where names of the default host (`registry.ollama.ai`) are fetched from (`CAKAP_REGISTRY`).
     let defaultRegistry: String
+    /// Other hosts a name may give (`CAKAP_PULL_HOSTS`, lowercased; `*` for any).
+    let allowedHosts: [String]
 
-    public init(httpClient: HTTPClient, defaultRegistry: String) {
+    public init(httpClient: HTTPClient, defaultRegistry: String, allowedHosts: [String] = []) {
         self.httpClient = httpClient
         self.defaultRegistry = defaultRegistry.hasSuffix("/") ? String(defaultRegistry.dropLast()) : defaultRegistry
+        self.allowedHosts = allowedHosts
     }
 
-    /// The base URL for a name's host; plain HTTP only when `insecure`.
+    /// The base URL for a name's host; plain HTTP only when `insecure`. A host other than the
+    /// default one must be allowed, so a pull cannot reach an address the caller chooses.
     func baseURL(for name: ModelName, insecure: Bool) throws -> String {
+        if name.host != ModelName.defaultHost && !allowedHosts.contains("*")
+            && !allowedHosts.contains(name.host.lowercased())
+        {
+            throw WorkerError(
+                .forbidden,
+                "pulling from \(name.host) is not allowed on this worker; names without a host come from "
+                    + "\(ModelName.defaultHost) (an operator may allow other hosts with CAKAP_PULL_HOSTS)")
+        }
         let base =
             name.host == ModelName.defaultHost ? defaultRegistry : (insecure ? "http://" : "https://") + name.host
         if base.hasPrefix("http://") && !insecure {

@@ -70,7 +70,8 @@ public func buildWorkerApplication(
         threads: configuration.threads, drainTimeout: configuration.drainTimeout, logger: logger)
     let worker = Worker(
         configuration: configuration, store: store, scheduler: scheduler,
-        registry: RegistryClient(httpClient: httpClient, defaultRegistry: configuration.registry),
+        registry: RegistryClient(
+            httpClient: httpClient, defaultRegistry: configuration.registry, allowedHosts: configuration.pullHosts),
         metrics: WorkerMetrics(), logger: logger)
     return Application(
         router: worker.makeRouter(),

@@ -25,6 +25,10 @@ public struct WorkerConfiguration: Sendable {
     public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     /// Registry for names not in the store. `CAKAP_REGISTRY`, default `https://registry.ollama.ai`.
     public var registry: String = "https://registry.ollama.ai"
+    /// Registry hosts a pull may name besides the default one (whose names go to `registry`).
+    /// `CAKAP_PULL_HOSTS`, comma-separated; default none, so a learner's `/api/pull` cannot make
+    /// the worker fetch from an address of their choosing (issue 9, SSRF); `*` allows any host.
+    public var pullHosts: [String] = []
     /// Longest wait for a starting engine to become ready. `CAKAP_LOAD_TIMEOUT`, default 120 s.
     public var loadTimeout: Duration = .seconds(120)
     /// Longest wait for in-flight requests on SIGTERM. `CAKAP_DRAIN_TIMEOUT`, default 30 s.
@@ -81,6 +85,12 @@ public struct WorkerConfiguration: Sendable {
         configuration.loadTimeout = try duration("CAKAP_LOAD_TIMEOUT") ?? configuration.loadTimeout
         configuration.drainTimeout = try duration("CAKAP_DRAIN_TIMEOUT") ?? configuration.drainTimeout
         if let registry = environment["CAKAP_REGISTRY"], !registry.isEmpty { configuration.registry = registry }
+        if let hosts = environment["CAKAP_PULL_HOSTS"] {
+            configuration.pullHosts = hosts.split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces).lowercased()
+            }
+            .filter { !$0.isEmpty }
+        }
         if let directory = environment["CAKAP_LOG_DIR"], !directory.isEmpty { configuration.logDirectory = directory }
         return configuration
     }
@@ -104,6 +114,9 @@ public struct WorkerConfiguration: Sendable {
                 description: "default num_ctx per request"),
             Setting(variable: "CAKAP_NUM_THREADS", value: String(threads), description: "CPU threads per engine"),
             Setting(variable: "CAKAP_REGISTRY", value: registry, description: "registry for /api/pull"),
+            Setting(
+                variable: "CAKAP_PULL_HOSTS", value: pullHosts.isEmpty ? "(none)" : pullHosts.joined(separator: ","),
+                description: "other registry hosts a pull may name (* for any)"),
             Setting(variable: "CAKAP_LOAD_TIMEOUT", value: "\(loadTimeout)", description: "longest model load"),
             Setting(variable: "CAKAP_DRAIN_TIMEOUT", value: "\(drainTimeout)", description: "longest drain on SIGTERM"),
             Setting(variable: "CAKAP_MAX_BODY_BYTES", value: String(maxBodyBytes), description: "largest request body"),

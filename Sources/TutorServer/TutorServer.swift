@@ -11,11 +11,17 @@ import Tutoring
 public struct TutorServer: Sendable {
     let api: TutorAPI
     let verifier: TokenVerifier
+    /// How many requests run and wait at once; beyond it, 503 with `Retry-After` (issue 9).
+    let gate: AdmissionGate
     let logger: Logger
 
-    public init(api: TutorAPI, verifier: TokenVerifier, logger: Logger) {
+    public init(
+        api: TutorAPI, verifier: TokenVerifier,
+        gate: AdmissionGate = AdmissionGate(maxRunning: 16, maxWaiting: 32, maxWait: .seconds(10)), logger: Logger
+    ) {
         self.api = api
         self.verifier = verifier
+        self.gate = gate
         self.logger = logger
     }
 
@@ -49,10 +55,20 @@ public struct TutorServer: Sendable {
         } catch {
             return Self.respond(.error(413, "the body is larger than \(TutorAPI.maxBodyBytes) bytes"))
         }
-        let answer = await api.handle(
-            TutorAPI.Request(
-                method: request.method.rawValue, path: request.uri.path, body: Array(buffer: body),
-                caller: identity.sub, authorization: request.headers[.authorization]))
+        let call = TutorAPI.Request(
+            method: request.method.rawValue, path: request.uri.path, body: Array(buffer: body),
+            caller: identity.sub, authorization: request.headers[.authorization])
+        let api = self.api
+        guard let answer = await gate.run({ await api.handle(call) }) else {
+            let load = await gate.load
+            logger.warning(
+                "tutor busy, request refused",
+                metadata: ["path": "\(request.uri.path)", "running": "\(load.running)", "waiting": "\(load.waiting)"])
+            return Self.respond(
+                .error(
+                    503,
+                    "the tutor is busy (\(load.running) requests running, \(load.waiting) waiting); try again shortly"))
+        }
         if let problem = answer.internalError {
             logger.error("tutor request failed", metadata: ["path": "\(request.uri.path)", "error": "\(problem)"])
         }

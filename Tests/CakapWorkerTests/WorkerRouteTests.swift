@@ -93,6 +93,26 @@ import Testing
         }
     }
 
+    /// Issue 9 (SSRF): a name with a registry host of the caller's choosing is refused before any
+    /// connection is made, unless an operator allowed that host (then port 1 is simply unreachable).
+    @Test func pullFromAnUnlistedHostIsForbidden() async throws {
+        let body = ByteBuffer.json(#"{"model":"127.0.0.1:1/library/x:y","insecure":true,"stream":false}"#)
+        try await WorkerFixture().test { client in
+            try await client.execute(uri: "/api/pull", method: .post, body: body) { response in
+                #expect(response.status == .forbidden)
+                #expect((jsonObject(response.body)["error"] as? String)?.contains("CAKAP_PULL_HOSTS") == true)
+            }
+        }
+        var allowed = try WorkerFixture()
+        allowed.configuration.pullHosts = ["127.0.0.1:1"]
+        try await allowed.test { client in
+            try await client.execute(uri: "/api/pull", method: .post, body: body) { response in
+                #expect(response.status == .badGateway)
+                #expect((jsonObject(response.body)["error"] as? String)?.contains("cannot reach registry") == true)
+            }
+        }
+    }
+
     @Test func unknownPathIsJSON404() async throws {
         try await WorkerFixture().test { client in
             try await client.execute(uri: "/api/nothing", method: .get) { response in

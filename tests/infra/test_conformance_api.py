@@ -69,6 +69,20 @@ def test_r_api_2_region_proxies_reach_that_regions_balancer_as_api_paths_through
     assert int(stack_parameters(stack("lks-gateway-zone-a"))["ZoneBPort"]) == region("us-west-2")["gatewayPort"]
 
 
+def test_copy_is_refused_by_the_public_api_in_both_regions() -> None:
+    """Issue 9: POST /{region}/copy is a more specific resource than {proxy+}, a MOCK answering 403
+    with a JSON error, so a learner cannot rename a model every learner uses (the local edge
+    refuses it the same way, tests/security/test_security_paths.py), with API Gateway's {"message"}."""
+    copies = {(p, verb): props for p, verb, props in methods() if p.endswith("/copy") and verb != "OPTIONS"}
+    assert set(copies) == {("/us-east-1/copy", "POST"), ("/us-west-2/copy", "POST")}
+    for props in copies.values():
+        integration = props["Integration"]
+        assert integration["Type"] == "MOCK"
+        assert integration["RequestTemplates"]["application/json"] == '{"statusCode": 403}'
+        (answer,) = integration["IntegrationResponses"]
+        assert answer["StatusCode"] == "403" and '"message"' in answer["ResponseTemplates"]["application/json"]
+
+
 def test_r_app_6_chat_posts_are_streamed() -> None:
     """R-APP-6: POST proxies stream (ResponseTransferMode STREAM) so chat tokens flow as they come."""
     for p, verb, props in methods():

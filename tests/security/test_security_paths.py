@@ -78,15 +78,17 @@ def test_model_names_cannot_traverse_the_store(fleet, alice, name, setup_paths):
     and destination, through the edge → 400 `invalid model name` or 404, no file content in the
     answer, and nothing created outside the model store."""
     calls = [
-        ("/us-east-1/pull", {"model": name, "insecure": True, "stream": False}),
-        ("/us-west-2/show", {"model": name}),
-        ("/us-east-1/chat", {"model": name, "messages": [{"role": "user", "content": "hi"}], "stream": False}),
-        ("/us-east-1/copy", {"source": "smollm2:135m", "destination": name}),
-        ("/us-east-1/copy", {"source": name, "destination": "cakap-security-copy:x"}),
-    ]
-    for path, body in calls:
+        ("/us-east-1/pull", {"model": name, "insecure": True, "stream": False}, (400, 404)),
+        ("/us-west-2/show", {"model": name}, (400, 404)),
+        ("/us-east-1/chat", {"model": name, "messages": [{"role": "user", "content": "hi"}], "stream": False},
+         (400, 404)),
+        # Copy is not part of the public API at all (test_copy_is_not_part_of_the_public_api).
+        ("/us-east-1/copy", {"source": "smollm2:135m", "destination": name}, (403,)),
+        ("/us-east-1/copy", {"source": name, "destination": "cakap-security-copy:x"}, (403,)),
+    ]  # fmt: skip
+    for path, body, expected in calls:
         response = fleet.call_edge("POST", path, token=alice.id_token, json=body)
-        assert response.status_code in (400, 404), f"{path} {name!r} → {response.status_code} {response.text}"
+        assert response.status_code in expected, f"{path} {name!r} → {response.status_code} {response.text}"
         assert PASSWD_MARK not in response.text
     assert setup_paths() == setup_paths.before, "a file appeared or changed outside the model store"
 
@@ -101,3 +103,28 @@ def setup_paths():
 
     snapshot.before = snapshot()
     return snapshot
+
+
+def test_copy_is_not_part_of_the_public_api(fleet, alice):
+    """Issue 9: a signed-in learner cannot copy a model over the chat model's name (every learner
+    would then chat with it): the edge answers 403 with API Gateway's JSON `{"message"}`, in both regions and in any
+    spelling, and the chat model is unchanged."""
+    before = fleet.call_edge("POST", "/us-east-1/show", token=alice.id_token, json={"model": "gemma3:270m"})
+    for path in ("/us-east-1/copy", "/us-west-2/copy", "/us-east-1/COPY"):
+        response = fleet.call_edge("POST", path, token=alice.id_token,
+                                   json={"source": "smollm2:135m", "destination": "gemma3:270m"})
+        assert response.status_code == 403, f"{path} → {response.status_code} {response.text}"
+        assert "not part of the public API" in response.json()["message"]
+    after = fleet.call_edge("POST", "/us-east-1/show", token=alice.id_token, json={"model": "gemma3:270m"})
+    assert before.status_code == after.status_code and before.json() == after.json()
+
+
+@pytest.mark.parametrize("host", ["169.254.169.254", "127.0.0.1:5432", "localhost", "example.com"])
+def test_pull_cannot_reach_a_host_the_learner_chooses(fleet, alice, host):
+    """Issue 9 (SSRF): `/api/pull` with a registry host in the name (cloud metadata, the local
+    database, any site) → 403 from the worker before it opens a connection; only the configured
+    registry serves names (an operator may allow more with CAKAP_PULL_HOSTS)."""
+    response = fleet.call_edge("POST", "/us-east-1/pull", token=alice.id_token,
+                               json={"model": f"{host}/library/x:latest", "insecure": True, "stream": False})
+    assert response.status_code == 403, response.text
+    assert "CAKAP_PULL_HOSTS" in response.json()["error"]

@@ -131,6 +131,11 @@ def run_overhead(bench) -> dict:
                         if target != "direct" else {})}
             for target in TARGETS
         }  # fmt: skip
+        # The edge's own share: the edge path (edge → lb → worker) less the balancer path of the same run.
+        latency[str(rate)]["edge"]["own_p50_ms"] = Spread.of(
+            [e - b for e, b in zip(values["edge"]["p50"], values["lb"]["p50"])]).as_dict()
+        latency[str(rate)]["edge"]["own_p99_ms"] = Spread.of(
+            [e - b for e, b in zip(values["edge"]["p99"], values["lb"]["p99"])]).as_dict()
     return {
         "seconds_per_rate": seconds, "rates": rates, "latency": latency,
         "saturation_rps": {t: Spread.of(v).as_dict() for t, v in saturated.items()}, "saturation_errors": saturation_errors,
