@@ -85,7 +85,7 @@ public struct Balancer: Sendable {
         for attempt in 0..<2 {
             let target: TargetPool.Target
             do {
-                target = try await pool.acquire(excluding: excluded)
+                target = try pool.acquire(excluding: excluded)
             } catch {
                 switch error {
                 case .noHealthyTarget:
@@ -102,15 +102,26 @@ public struct Balancer: Sendable {
                 // A worker's 503 (busy) comes before any byte reached our client: retry once elsewhere.
                 if upstream.status == .serviceUnavailable && attempt == 0 {
                     _ = try? await upstream.body.collect(upTo: 1 << 16)
-                    await pool.release(target)
+                    pool.release(target)
                     excluded.insert(target)
                     countRetry(poolName, reason: "busy")
                     continue
                 }
-                return upstream.streamingResponse { _ in await pool.release(target) }
+                do {
+                    return try await upstream.response { _ in pool.release(target) }
+                } catch {
+                    // The head came but the (small) body broke off: `response` has released the
+                    // target; nothing reached our client, but the upstream has done the work, so
+                    // the answer is an error rather than a second try.
+                    pool.eject(target)
+                    logger.warning(
+                        "target failed mid-body",
+                        metadata: ["pool": "\(poolName)", "target": "\(target.url)", "error": "\(error)"])
+                    return Self.error(.badGateway, "pool \(poolName): the target failed while answering")
+                }
             } catch {
-                await pool.release(target)
-                await pool.eject(target)
+                pool.release(target)
+                pool.eject(target)
                 excluded.insert(target)
                 logger.warning(
                     "target failed", metadata: ["pool": "\(poolName)", "target": "\(target.url)", "error": "\(error)"])
@@ -134,7 +145,7 @@ public struct Balancer: Sendable {
         router.get("/health") { _, _ in "ok" }
         router.get("/targets") { _, _ in
             var document: [String: [TargetPool.Status]] = [:]
-            for (name, pool) in pools { document[name] = await pool.statuses() }
+            for (name, pool) in pools { document[name] = pool.statuses() }
             return try Self.json(document)
         }
         router.get("/metrics") { _, _ in
@@ -142,7 +153,7 @@ public struct Balancer: Sendable {
                 metrics.gauge(
                     "cakap_balancer_healthy_targets", labels: [("pool", name)], help: "Healthy targets by pool"
                 )
-                .set(Double(await pool.healthyCount))
+                .set(Double(pool.healthyCount))
             }
             var buffer: [UInt8] = []
             metrics.emit(into: &buffer)

@@ -26,6 +26,9 @@ public struct HTTPForwarder: Sendable {
         public var status: HTTPResponse.Status
         public var headers: HTTPFields
         public var body: HTTPClientResponse.Body
+        /// The upstream's `Content-Length`, when it sent one (not forwarded as a header: the
+        /// response we build sets its own).
+        public var contentLength: Int?
     }
 
     /// Sends `method path` with `body` to `baseURL`.
@@ -41,9 +44,10 @@ public struct HTTPForwarder: Sendable {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = HTTPMethod(rawValue: method.rawValue)
         var forwardedFor: String?
+        let connectionTokens = Self.connectionTokens(headers)
         for field in headers {
             let name = field.name.canonicalName
-            if Self.hopByHop.contains(name) || Self.connectionTokens(headers).contains(name) { continue }
+            if Self.hopByHop.contains(name) || connectionTokens.contains(name) { continue }
             if name == "x-forwarded-for" {
                 forwardedFor = field.value
                 continue
@@ -72,7 +76,8 @@ public struct HTTPForwarder: Sendable {
         }
         return UpstreamResponse(
             status: HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase),
-            headers: responseHeaders, body: response.body)
+            headers: responseHeaders, body: response.body,
+            contentLength: response.headers.first(name: "content-length").flatMap { Int($0) })
     }
 
     /// Header names listed in a `Connection` header are hop-by-hop too.
@@ -116,6 +121,35 @@ extension HTTPForwarder {
 }
 
 extension HTTPForwarder.UpstreamResponse {
+    /// Bodies up to this size that announce their length are read whole before the answer.
+    public static let bufferedBodyLimit = 64 << 10
+
+    /// The client's response: a small body of known length (most API answers: `/api/tags`,
+    /// `/api/version`, JSON errors, non-streamed generations) is read whole first and sent with
+    /// its `Content-Length` in one write; anything else streams (`streamingResponse`). Reading
+    /// first spares the streaming writer's task hops and chunked encoding per request, the
+    /// balancer's largest cost under `wrk` (docs/benchmarks.md, "Profiles").
+    /// - Throws: the upstream's error when the small body fails before its end (no byte has
+    ///   reached the client yet, so the caller answers with an error of its own).
+    public func response(
+        extraHeaders: HTTPFields = [:], onFinish: @escaping @Sendable (_ completed: Bool) async -> Void
+    ) async throws -> Response {
+        guard let length = contentLength, length <= Self.bufferedBodyLimit else {
+            return streamingResponse(extraHeaders: extraHeaders, onFinish: onFinish)
+        }
+        let whole: ByteBuffer
+        do {
+            whole = try await body.collect(upTo: Self.bufferedBodyLimit)
+        } catch {
+            await onFinish(false)
+            throw error
+        }
+        await onFinish(true)
+        var headers = self.headers
+        headers.append(contentsOf: extraHeaders)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: whole))
+    }
+
     /// Streams the upstream body to the client as it arrives (each write waits for the client:
     /// backpressure end to end); `onFinish` runs when the body ends, fails or the client leaves.
     /// Leaving drops the upstream body, which cancels the upstream request.

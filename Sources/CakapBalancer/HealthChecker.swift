@@ -40,7 +40,7 @@ public struct HealthChecker: Service {
                 for target in pool.targets {
                     group.addTask {
                         let passed = await check(target)
-                        if let healthy = await pool.recordCheck(target, passed: passed) {
+                        if let healthy = pool.recordCheck(target, passed: passed) {
                             logger.notice(
                                 "target \(healthy ? "healthy" : "unhealthy")",
                                 metadata: ["pool": "\(pool.name)", "target": "\(target.url)"])

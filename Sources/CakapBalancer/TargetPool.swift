@@ -1,9 +1,14 @@
 import Foundation
+import Synchronization
 
 /// The targets of one pool and their state, like an ALB target group: health from active checks
 /// (`healthyThreshold` successes to enter, `unhealthyThreshold` failures to leave) and passive
 /// ejection on a connection error; least outstanding requests among healthy targets.
-public actor TargetPool {
+///
+/// A class behind a mutex rather than an actor: every request takes and gives back a target, and
+/// an actor made that two executor hops per request, each a possible thread switch, for work of
+/// a few dictionary reads (docs/benchmarks.md, "Profiles").
+public final class TargetPool: Sendable {
     /// One worker behind the balancer.
     public struct Target: Sendable, Hashable {
         /// Base URL, e.g. `http://127.0.0.1:11500`.
@@ -38,8 +43,11 @@ public actor TargetPool {
     let healthyThreshold: Int
     let unhealthyThreshold: Int
     let maxInFlightPerTarget: Int
-    private var states: [Target: State]
-    private var nextTieBreak = 0
+    private struct Inner {
+        var states: [Target: State]
+        var nextTieBreak = 0
+    }
+    private let inner: Mutex<Inner>
 
     /// - Parameter startHealthy: whether targets serve before their first check (true locally, so
     ///   a fleet started with warm workers answers at once; an ALB starts them unhealthy).
@@ -52,7 +60,8 @@ public actor TargetPool {
         self.healthyThreshold = healthyThreshold
         self.unhealthyThreshold = unhealthyThreshold
         self.maxInFlightPerTarget = maxInFlightPerTarget
-        self.states = Dictionary(uniqueKeysWithValues: targets.map { ($0, State(healthy: startHealthy)) })
+        inner = Mutex(
+            Inner(states: Dictionary(uniqueKeysWithValues: targets.map { ($0, State(healthy: startHealthy)) })))
     }
 
     /// Why no target was chosen.
@@ -66,43 +75,54 @@ public actor TargetPool {
     /// The healthy target with the fewest outstanding requests (ties rotate), counted as busy
     /// until `release`.
     public func acquire(excluding excluded: Set<Target> = []) throws(Unavailable) -> Target {
-        let healthy = targets.filter { states[$0]?.healthy == true && !excluded.contains($0) }
-        guard !healthy.isEmpty else { throw .noHealthyTarget }
-        let open = healthy.filter { (states[$0]?.outstanding ?? 0) < maxInFlightPerTarget }
-        guard !open.isEmpty else { throw .allBusy }
-        let fewest = open.map { states[$0]?.outstanding ?? 0 }.min() ?? 0
-        let candidates = open.filter { states[$0]?.outstanding == fewest }
-        nextTieBreak &+= 1
-        let chosen = candidates[nextTieBreak % candidates.count]
-        states[chosen]?.outstanding += 1
-        return chosen
+        let maxInFlightPerTarget = maxInFlightPerTarget
+        let targets = targets
+        let chosen: Result<Target, Unavailable> = inner.withLock { inner in
+            let healthy = targets.filter { inner.states[$0]?.healthy == true && !excluded.contains($0) }
+            guard !healthy.isEmpty else { return .failure(.noHealthyTarget) }
+            let open = healthy.filter { (inner.states[$0]?.outstanding ?? 0) < maxInFlightPerTarget }
+            guard !open.isEmpty else { return .failure(.allBusy) }
+            let fewest = open.map { inner.states[$0]?.outstanding ?? 0 }.min() ?? 0
+            let candidates = open.filter { inner.states[$0]?.outstanding == fewest }
+            inner.nextTieBreak &+= 1
+            let chosen = candidates[inner.nextTieBreak % candidates.count]
+            inner.states[chosen]?.outstanding += 1
+            return .success(chosen)
+        }
+        return try chosen.get()
     }
 
     /// The request on `target` has finished.
     public func release(_ target: Target) {
-        guard let outstanding = states[target]?.outstanding else { return }
-        states[target]?.outstanding = max(0, outstanding - 1)
+        inner.withLock { inner in
+            guard let outstanding = inner.states[target]?.outstanding else { return }
+            inner.states[target]?.outstanding = max(0, outstanding - 1)
+        }
     }
 
     /// A connection to the target failed: out of rotation until health checks bring it back.
     public func eject(_ target: Target) {
-        states[target]?.health.eject()
+        inner.withLock { $0.states[target]?.health.eject() }
     }
 
     /// The result of one active health check.
     /// - Returns: the target's new health when this check changed it, else nil.
     @discardableResult
     public func recordCheck(_ target: Target, passed: Bool) -> Bool? {
-        states[target]?.health.record(
-            passed: passed, healthyThreshold: healthyThreshold, unhealthyThreshold: unhealthyThreshold)
+        let (healthyThreshold, unhealthyThreshold) = (healthyThreshold, unhealthyThreshold)
+        return inner.withLock {
+            $0.states[target]?.health.record(
+                passed: passed, healthyThreshold: healthyThreshold, unhealthyThreshold: unhealthyThreshold)
+        }
     }
 
     /// How many targets are healthy now.
-    public var healthyCount: Int { states.values.filter(\.healthy).count }
+    public var healthyCount: Int { inner.withLock { $0.states.values.filter(\.healthy).count } }
 
     /// Every target's state.
     public func statuses() -> [Status] {
-        targets.map { target in
+        let states = inner.withLock { $0.states }
+        return targets.map { target in
             let state = states[target] ?? State(healthy: false)
             return Status(url: target.url, zone: target.zone, healthy: state.healthy, outstanding: state.outstanding)
         }

@@ -160,7 +160,7 @@ public struct Edge: Sendable {
                 }
                 var extra = HTTPFields()
                 extra[HTTPField.Name(Self.regionHeader)!] = upstream.name
-                return response.streamingResponse(extraHeaders: extra) { _ in }
+                return try await response.response(extraHeaders: extra) { _ in }
             } catch {
                 logger.warning("region unreachable", metadata: ["region": "\(upstream.name)", "error": "\(error)"])
                 if isLast { throw EdgeError(.badGateway, "no region could serve the request") }
@@ -252,7 +252,12 @@ public struct Edge: Sendable {
             }
             throw EdgeError(.badGateway, "the \(name) service could not be reached; try again")
         }
-        return response.streamingResponse { _ in }
+        do {
+            return try await response.response { _ in }
+        } catch {
+            logger.warning("\(name) service broke off", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            throw EdgeError(.badGateway, "the \(name) service could not be reached; try again")
+        }
     }
 }
 

@@ -15,50 +15,50 @@ import Testing
 
     @Test func leastOutstandingWins() async throws {
         let pool = pool()
-        let first = try await pool.acquire()
-        let second = try await pool.acquire()
+        let first = try pool.acquire()
+        let second = try pool.acquire()
         #expect(first != second)  // the busy one is avoided
-        await pool.release(first)
-        #expect(try await pool.acquire() == first)  // now the idle one again
+        pool.release(first)
+        #expect(try pool.acquire() == first)  // now the idle one again
     }
 
     @Test func aConnectionErrorEjectsAtOnceAndChecksBringItBack() async throws {
         let pool = pool()
-        await pool.eject(zoneA)
+        pool.eject(zoneA)
         for _ in 0..<5 {
-            let target = try await pool.acquire()
+            let target = try pool.acquire()
             #expect(target == zoneB)
-            await pool.release(target)
+            pool.release(target)
         }
-        await pool.recordCheck(zoneA, passed: true)
-        #expect(await pool.healthyCount == 1)  // one pass is not enough
-        await pool.recordCheck(zoneA, passed: true)
-        #expect(await pool.healthyCount == 2)
+        pool.recordCheck(zoneA, passed: true)
+        #expect(pool.healthyCount == 1)  // one pass is not enough
+        pool.recordCheck(zoneA, passed: true)
+        #expect(pool.healthyCount == 2)
     }
 
     @Test func failedChecksNeedTheThreshold() async {
         let pool = pool()
-        #expect(await pool.recordCheck(zoneB, passed: false) == nil)  // no transition yet
-        #expect(await pool.healthyCount == 2)
-        #expect(await pool.recordCheck(zoneB, passed: false) == false)  // reported: now unhealthy
-        #expect(await pool.healthyCount == 1)
+        #expect(pool.recordCheck(zoneB, passed: false) == nil)  // no transition yet
+        #expect(pool.healthyCount == 2)
+        #expect(pool.recordCheck(zoneB, passed: false) == false)  // reported: now unhealthy
+        #expect(pool.healthyCount == 1)
     }
 
     @Test func noHealthyTargetAndExclusion() async throws {
         let pool = pool(startHealthy: false)
-        await #expect(throws: TargetPool.Unavailable.noHealthyTarget) { try await pool.acquire() }
-        await pool.recordCheck(zoneA, passed: true)
-        await pool.recordCheck(zoneA, passed: true)
-        #expect(try await pool.acquire() == zoneA)
+        #expect(throws: TargetPool.Unavailable.noHealthyTarget) { try pool.acquire() }
+        pool.recordCheck(zoneA, passed: true)
+        pool.recordCheck(zoneA, passed: true)
+        #expect(try pool.acquire() == zoneA)
         // The retry rule asks for another target than the one that failed: there is none.
-        await #expect(throws: TargetPool.Unavailable.noHealthyTarget) { try await pool.acquire(excluding: [zoneA]) }
+        #expect(throws: TargetPool.Unavailable.noHealthyTarget) { try pool.acquire(excluding: [zoneA]) }
     }
 
     @Test func inFlightCapMakesThePoolBusy() async throws {
         let pool = pool(cap: 1)
-        _ = try await pool.acquire()
-        _ = try await pool.acquire()
-        await #expect(throws: TargetPool.Unavailable.allBusy) { try await pool.acquire() }
+        _ = try pool.acquire()
+        _ = try pool.acquire()
+        #expect(throws: TargetPool.Unavailable.allBusy) { try pool.acquire() }
     }
 
     @Test func poolOptionParsing() throws {
