@@ -15,7 +15,9 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmark the worker, balancer, edge, conversations and tutor against their anchors.",
-        discussion: "Sections: stream, concurrency, overhead, conversations, tutor. A full run takes about 20 minutes.")
+        discussion:
+            "Sections: stream, concurrency, overhead, conversations, tutor. A full run takes about 9 minutes on a quiet machine."
+    )
 
     @Flag(help: "One run, short durations, small data (the smoke test; under 2 minutes).") var quick = false
     @Option(help: "Sections to run, comma-separated or repeated (default: all).") var only: [String] = []

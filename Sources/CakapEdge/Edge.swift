@@ -143,7 +143,7 @@ public struct Edge: Sendable {
                     + "operators call the region's balancer directly")
         }
         let path = "/api/" + proxy + (request.uri.query.map { "?" + $0 } ?? "")
-        let names = await regionHealth.order(configuration.regions.map(\.name), requested: region)
+        let names = regionHealth.order(configuration.regions.map(\.name), requested: region)
         let order = names.compactMap { name in configuration.regions.first { $0.name == name } }
         for (index, upstream) in order.enumerated() {
             let isLast = index == order.count - 1
@@ -210,17 +210,20 @@ public struct Edge: Sendable {
         }
         guard watched else { return try await send() }
         let health = regionHealth
-        return try await withThrowingTaskGroup(of: HTTPForwarder.UpstreamResponse?.self) { group in
-            group.addTask { try await send() }
-            group.addTask {
-                try await health.waitUntilDown(upstream.name)
-                return nil
+        let attempt = Task { try await send() }
+        let watch = health.whenDown(upstream.name) { attempt.cancel() }
+        defer { health.stopWatching(watch) }
+        do {
+            return try await withTaskCancellationHandler {
+                try await attempt.value
+            } onCancel: {
+                attempt.cancel()
             }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let response = first else {
+        } catch {
+            if !Task.isCancelled && !health.isHealthy(upstream.name) {
                 throw EdgeError(.badGateway, "region \(upstream.name) became unreachable")
             }
-            return response
+            throw error
         }
     }
 
