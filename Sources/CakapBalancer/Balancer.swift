@@ -82,6 +82,7 @@ public struct Balancer: Sendable {
         }
         let path = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
         var excluded: Set<TargetPool.Target> = []
+        var busy = false
         for attempt in 0..<2 {
             let target: TargetPool.Target
             do {
@@ -89,6 +90,7 @@ public struct Balancer: Sendable {
             } catch {
                 switch error {
                 case .noHealthyTarget:
+                    if busy { return Self.error(.serviceUnavailable, "every connection to pool \(poolName) is busy") }
                     return attempt == 0
                         ? Self.noHealthyTarget(poolName) : Self.error(.badGateway, "no other target to retry on")
                 case .allBusy:
@@ -121,13 +123,20 @@ public struct Balancer: Sendable {
                 }
             } catch {
                 pool.release(target)
-                pool.eject(target)
                 excluded.insert(target)
+                if HTTPForwarder.isBusy(error) {
+                    // Busy, not gone: try another target, but keep this one in rotation.
+                    busy = true
+                    countRetry(poolName, reason: "busy")
+                    continue
+                }
+                pool.eject(target)
                 logger.warning(
                     "target failed", metadata: ["pool": "\(poolName)", "target": "\(target.url)", "error": "\(error)"])
                 countRetry(poolName, reason: "connection")
             }
         }
+        if busy { return Self.error(.serviceUnavailable, "every connection to pool \(poolName) is busy") }
         return Self.error(.badGateway, "pool \(poolName): no target could be reached")
     }
 

@@ -106,6 +106,13 @@ extension HTTPForwarder {
     /// with room for health checks and retries.
     public static let defaultConnectionsPerUpstream = 64
 
+    /// Whether `error` means every connection to the upstream was busy for the whole connect
+    /// timeout: load on a healthy upstream, answered 503 to retry, never a sign that the upstream
+    /// is gone (ejecting it for this turned load into an outage, issue 9's load runs).
+    public static func isBusy(_ error: any Error) -> Bool {
+        (error as? HTTPClientError) == .getConnectionFromPoolTimeout
+    }
+
     /// The HTTP client configuration of a forwarding service (the balancer, the edge).
     /// - Parameters:
     ///   - connectionsPerUpstream: connections kept to one upstream at once (default 64, above).

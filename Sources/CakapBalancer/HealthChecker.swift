@@ -1,27 +1,52 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import NIOCore
 import ServiceLifecycle
 
-/// Active health checks of every target, like an ALB target group's: `GET <readinessPath>` every
-/// `interval`, a check passes on 200 within `timeout`.
+/// Active health checks, like an ALB target group's: each check's `GET url` every `interval`,
+/// passing on 200 within `timeout`, its result handed to the check's `record`. The balancer checks
+/// its targets' readiness; the edge checks the regions' balancers (`RegionHealth`).
 public struct HealthChecker: Service {
-    let pools: [TargetPool]
-    let path: String
+    /// One endpoint and what to do with each result.
+    public struct Check: Sendable {
+        public var url: String
+        public var record: @Sendable (_ passed: Bool) -> Void
+
+        public init(url: String, record: @escaping @Sendable (_ passed: Bool) -> Void) {
+            self.url = url
+            self.record = record
+        }
+    }
+
+    let checks: [Check]
     let interval: Duration
     let timeout: Duration
     let httpClient: HTTPClient
-    let logger: Logger
 
-    public init(
-        pools: [TargetPool], path: String, interval: Duration, timeout: Duration, httpClient: HTTPClient, logger: Logger
-    ) {
-        self.pools = pools
-        self.path = path
+    public init(checks: [Check], interval: Duration, timeout: Duration, httpClient: HTTPClient) {
+        self.checks = checks
         self.interval = interval
         self.timeout = timeout
         self.httpClient = httpClient
-        self.logger = logger
+    }
+
+    /// `GET <target><path>` for every target of `pools`, logging each change of health.
+    public init(
+        pools: [TargetPool], path: String, interval: Duration, timeout: Duration, httpClient: HTTPClient, logger: Logger
+    ) {
+        let checks = pools.flatMap { pool in
+            pool.targets.map { target in
+                Check(url: target.url + path) { passed in
+                    if let healthy = pool.recordCheck(target, passed: passed) {
+                        logger.notice(
+                            "target \(healthy ? "healthy" : "unhealthy")",
+                            metadata: ["pool": "\(pool.name)", "target": "\(target.url)"])
+                    }
+                }
+            }
+        }
+        self.init(checks: checks, interval: interval, timeout: timeout, httpClient: httpClient)
     }
 
     public func run() async throws {
@@ -33,26 +58,15 @@ public struct HealthChecker: Service {
         }
     }
 
-    /// One round of checks, all targets concurrently.
+    /// One round of checks, all concurrently.
     func checkAll() async {
         await withTaskGroup(of: Void.self) { group in
-            for pool in pools {
-                for target in pool.targets {
-                    group.addTask {
-                        let passed = await check(target)
-                        if let healthy = pool.recordCheck(target, passed: passed) {
-                            logger.notice(
-                                "target \(healthy ? "healthy" : "unhealthy")",
-                                metadata: ["pool": "\(pool.name)", "target": "\(target.url)"])
-                        }
-                    }
+            for check in checks {
+                group.addTask {
+                    check.record(await Self.passes(url: check.url, timeout: timeout, httpClient: httpClient))
                 }
             }
         }
-    }
-
-    func check(_ target: TargetPool.Target) async -> Bool {
-        await Self.passes(url: target.url + path, timeout: timeout, httpClient: httpClient)
     }
 
     /// One check: `GET url` on a fresh connection (a kept-alive one to a host that vanished would
@@ -60,9 +74,8 @@ public struct HealthChecker: Service {
     public static func passes(url: String, timeout: Duration, httpClient: HTTPClient) async -> Bool {
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "Connection", value: "close")
-        let seconds = Int64(timeout.components.seconds)
-        let milliseconds = seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
-        guard let response = try? await httpClient.execute(request, timeout: .milliseconds(max(milliseconds, 100)))
+        guard
+            let response = try? await httpClient.execute(request, timeout: max(TimeAmount(timeout), .milliseconds(100)))
         else {
             return false
         }

@@ -59,8 +59,8 @@ public struct Edge: Sendable {
 
     /// Every service of the edge: the HTTP application and the probes of the regions' balancers.
     public func services() -> [any Service] {
-        let probe = RegionProbe(
-            health: regionHealth, regions: configuration.regions, interval: configuration.regionCheckInterval,
+        let probe = HealthChecker.regions(
+            configuration.regions, health: regionHealth, interval: configuration.regionCheckInterval,
             timeout: configuration.regionCheckTimeout, httpClient: httpClient, logger: logger)
         return [probe, application()]
     }
@@ -249,8 +249,7 @@ public struct Edge: Sendable {
             // A clear JSON error, never a bare 500 (API Gateway answers 502/504 alike); the web app
             // queues the change and tries again (docs/web.md).
             logger.warning("\(name) service failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
-            if let error = error as? HTTPClientError, error == .getConnectionFromPoolTimeout {
-                // Every connection to the service is busy: load, not a fault (issue 9's load run).
+            if HTTPForwarder.isBusy(error) {
                 throw EdgeError(.serviceUnavailable, "the \(name) service is busy; try again shortly")
             }
             throw EdgeError(.badGateway, "the \(name) service could not be reached; try again")

@@ -2,7 +2,6 @@ import AsyncHTTPClient
 import CakapBalancer
 import Foundation
 import Logging
-import ServiceLifecycle
 import Synchronization
 
 /// Whether each region's balancer answers, from the edge's own probes (the role of Route 53
@@ -96,53 +95,22 @@ public final class RegionHealth: Sendable {
     }
 }
 
-/// Probes every region's balancer (`GET /`, the ALB's fixed `its worked!` answer, R-LLM-5) each
-/// `interval`, a probe passing on 200 within `timeout`; results go to `RegionHealth`.
-public struct RegionProbe: Service {
-    let health: RegionHealth
-    let regions: [EdgeConfiguration.RegionUpstream]
-    let interval: Duration
-    let timeout: Duration
-    let httpClient: HTTPClient
-    let logger: Logger
-
-    public init(
-        health: RegionHealth, regions: [EdgeConfiguration.RegionUpstream], interval: Duration, timeout: Duration,
+extension HealthChecker {
+    /// The edge's probes of every region's balancer (`GET /`, the ALB's fixed `its worked!`
+    /// answer, R-LLM-5), their results going to `health`: the role of Route 53 health checks.
+    public static func regions(
+        _ regions: [EdgeConfiguration.RegionUpstream], health: RegionHealth, interval: Duration, timeout: Duration,
         httpClient: HTTPClient, logger: Logger
-    ) {
-        self.health = health
-        self.regions = regions
-        self.interval = interval
-        self.timeout = timeout
-        self.httpClient = httpClient
-        self.logger = logger
-    }
-
-    public func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                await probeAll()
-                try await Task.sleep(for: interval)
-            }
-        }
-    }
-
-    func probeAll() async {
-        await withTaskGroup(of: Void.self) { group in
-            for region in regions {
-                group.addTask {
-                    let passed = await probe(region)
-                    if let healthy = health.record(region.name, passed: passed) {
-                        logger.notice(
-                            "region \(healthy ? "reachable again" : "unreachable")",
-                            metadata: ["region": "\(region.name)", "balancer": "\(region.balancerURL)"])
-                    }
+    ) -> HealthChecker {
+        let checks = regions.map { region in
+            Check(url: region.balancerURL + "/") { passed in
+                if let healthy = health.record(region.name, passed: passed) {
+                    logger.notice(
+                        "region \(healthy ? "reachable again" : "unreachable")",
+                        metadata: ["region": "\(region.name)", "balancer": "\(region.balancerURL)"])
                 }
             }
         }
-    }
-
-    func probe(_ region: EdgeConfiguration.RegionUpstream) async -> Bool {
-        await HealthChecker.passes(url: region.balancerURL + "/", timeout: timeout, httpClient: httpClient)
+        return HealthChecker(checks: checks, interval: interval, timeout: timeout, httpClient: httpClient)
     }
 }

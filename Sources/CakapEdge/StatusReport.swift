@@ -91,27 +91,27 @@ public struct StatusReporter: Sendable {
 
     /// The whole report; never throws: a failed probe is an unhealthy check.
     public func report(now: Date = Date()) async -> StatusReport {
-        async let regionReports = withTaskGroup(of: (Int, StatusReport.Region).self) { group in
-            for (index, region) in regions.enumerated() {
-                group.addTask { (index, await self.report(region)) }
+        async let regionReports = Self.concurrentMap(regions) { await self.report($0) }
+        async let serviceReports = Self.concurrentMap(services) { service in
+            guard let url = service.url else {
+                return StatusReport.Service(
+                    name: service.name, check: .init(healthy: false, latencyMs: nil, error: "not configured"))
             }
-            return await group.reduce(into: []) { $0.append($1) }.sorted { $0.0 < $1.0 }.map(\.1)
-        }
-        async let serviceReports = withTaskGroup(of: (Int, StatusReport.Service).self) { group in
-            for (index, service) in services.enumerated() {
-                group.addTask {
-                    guard let url = service.url else {
-                        let missing = StatusReport.Check(healthy: false, latencyMs: nil, error: "not configured")
-                        return (index, .init(name: service.name, check: missing))
-                    }
-                    return (index, .init(name: service.name, check: await self.check(url + "/healthz")))
-                }
-            }
-            return await group.reduce(into: []) { $0.append($1) }.sorted { $0.0 < $1.0 }.map(\.1)
+            return StatusReport.Service(name: service.name, check: await self.check(url + "/healthz"))
         }
         return StatusReport(
             checkedAt: ISO8601DateFormatter().string(from: now), regions: await regionReports,
             services: await serviceReports)
+    }
+
+    /// `transform` of every item, all at once, in the items' order.
+    static func concurrentMap<Item: Sendable, Result: Sendable>(
+        _ items: [Item], _ transform: @escaping @Sendable (Item) async -> Result
+    ) async -> [Result] {
+        await withTaskGroup(of: (Int, Result).self) { group in
+            for (index, item) in items.enumerated() { group.addTask { (index, await transform(item)) } }
+            return await group.reduce(into: []) { $0.append($1) }.sorted { $0.0 < $1.0 }.map(\.1)
+        }
     }
 
     func report(_ region: EdgeConfiguration.RegionUpstream) async -> StatusReport.Region {
@@ -175,8 +175,7 @@ public struct HTTPStatusProbe: StatusProbe {
     }
 
     public func get(_ url: String, timeout: Duration) async throws -> (status: Int, body: String) {
-        let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
-        let response = try await httpClient.execute(HTTPClientRequest(url: url), timeout: .nanoseconds(nanoseconds))
+        let response = try await httpClient.execute(HTTPClientRequest(url: url), timeout: TimeAmount(timeout))
         let body = try await response.body.collect(upTo: 1 << 16)
         return (Int(response.status.code), String(buffer: body))
     }

@@ -58,4 +58,35 @@ import Testing
             #expect(try await forwardAtOnce(count: 16, port: port, configuration: configuration) == 8)
         }
     }
+
+    /// A request that finds every connection busy is "busy" (the balancer answers 503 and keeps the
+    /// target); one that finds nothing listening is not (the balancer ejects that target).
+    @Test func aFullPoolIsBusyAndAClosedPortIsNot() async throws {
+        try await slowUpstream(hold: .milliseconds(800)).test(.live) { client in
+            let port = try #require(client.port)
+            let httpClient = HTTPClient(
+                eventLoopGroupProvider: .singleton,
+                configuration: HTTPForwarder.clientConfiguration(
+                    connectionsPerUpstream: 1, connectTimeout: .milliseconds(200)))
+            let forwarder = HTTPForwarder(httpClient: httpClient)
+            func attempt(_ url: String) async -> (any Error)? {
+                do {
+                    let response = try await forwarder.forward(
+                        method: .get, path: "/slow", headers: [:], body: ByteBuffer(), to: url, clientAddress: nil)
+                    _ = try await response.body.collect(upTo: 1024)
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            async let first = attempt("http://127.0.0.1:\(port)")
+            try await Task.sleep(for: .milliseconds(100))
+            let second = await attempt("http://127.0.0.1:\(port)")
+            #expect(await first == nil)
+            #expect(second.map(HTTPForwarder.isBusy) == true)
+            let closed = await attempt("http://127.0.0.1:1")
+            #expect(closed != nil && !HTTPForwarder.isBusy(closed!))
+            try await httpClient.shutdown()
+        }
+    }
 }

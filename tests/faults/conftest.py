@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -99,29 +98,12 @@ class Process:
         self.process.kill()
         self.process.wait(timeout=10)
         wait_until(lambda: not any(worker_helpers._proc_stat(pid) for pid, _ in children), timeout=3)
-        for pid, started in children:
-            stat = worker_helpers._proc_stat(pid)
-            if stat and stat[1] == started:
-                os.kill(pid, signal.SIGKILL)
+        worker_helpers.kill_leftovers(children)
 
     def stop(self, timeout: float = 15.0) -> None:
         if self.process is None:
             return
-        children = descendants(self.process.pid) if self.process.poll() is None else []
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        for pid, started in children:
-            stat = worker_helpers._proc_stat(pid)
-            if stat and stat[1] == started:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+        worker_helpers.stop_process(self.process, timeout)
         self.http.close()
 
 

@@ -149,6 +149,30 @@ def descendants(root: int) -> list[tuple[int, int]]:
     return found
 
 
+def kill_leftovers(children: list[tuple[int, int]]) -> None:
+    """SIGKILLs the processes of `descendants()` that still run (the same start time: not a reused pid)."""
+    for pid, started in children:
+        stat = _proc_stat(pid)
+        if stat and stat[1] == started:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def stop_process(process: subprocess.Popen, timeout: float) -> None:
+    """SIGTERM, then SIGKILL after `timeout`; then kills any child (an engine) it left behind."""
+    children = descendants(process.pid) if process.poll() is None else []
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=timeout)
+    kill_leftovers(children)
+
+
 def is_llama_server(pid: int) -> bool:
     try:
         if Path(f"/proc/{pid}/comm").read_text().strip() == "llama-server":
@@ -237,21 +261,7 @@ class Worker:
         """SIGTERM, then SIGKILL after a bound; then kills any engine the worker left behind."""
         if self.process is None:
             return
-        children = descendants(self.process.pid) if self.process.poll() is None else []
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=STOP_TIMEOUT)
-        for pid, started in children:
-            stat = _proc_stat(pid)
-            if stat and stat[1] == started:  # same process, not a reused pid
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+        stop_process(self.process, STOP_TIMEOUT)
         self.http.close()
         if self in _LIVE_WORKERS:
             _LIVE_WORKERS.remove(self)
