@@ -27,18 +27,71 @@ python_env() {
     echo "$env"
 }
 
-# Debian's chromium for the browser tests (tests/web): installed with apt-get when missing (the
-# machines run as root and reach Debian's packages); a non-root run must have it already.
-ensure_chromium() {
-    if [ -x /usr/bin/chromium ]; then
-        /usr/bin/chromium --version 2>/dev/null || true
+# Debian packages the tiers call, installed by the project itself (a fresh machine has none of what a
+# person once installed by hand; issue 15). `dpkg-query` decides, so a second run installs nothing.
+#   chromium     the browser of tests/web (Playwright's own download cannot run here)
+#   debootstrap  the Debian bullseye root in which tests/conversations runs the static Lambda artefact
+#   zip, file    scripts/build-lambda packs and checks the artefacts
+#   iproute2     ip netns / tc of tests/faults
+#   curl         scripts and the README's examples
+# (psql comes with the pgserver wheel that `cakap setup` unpacks; haproxy and wrk, the bench's
+# anchors, are unpacked by the bench itself into $CAKAP_HOME.)
+DEBIAN_PACKAGES=(chromium debootstrap zip unzip file iproute2 curl ca-certificates)
+# Of those, the ones the machine image lacks: what `scripts/test --cold` removes first.
+DEBIAN_PACKAGES_NOT_IN_IMAGE=(chromium debootstrap)
+
+missing_debian_packages() {
+    local package
+    for package in "$@"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || echo "$package"
+    done
+}
+
+# Installs whatever of DEBIAN_PACKAGES (or the packages given) is missing; exit 1 with the list when it
+# cannot (not root, or apt failed), so a tier never finds the gap minutes later.
+ensure_debian_packages() {
+    local wanted=("$@")
+    [ ${#wanted[@]} -gt 0 ] || wanted=("${DEBIAN_PACKAGES[@]}")
+    local missing
+    missing="$(missing_debian_packages "${wanted[@]}" | tr '\n' ' ')"
+    if [ -z "${missing// /}" ]; then
+        echo "Debian packages present: ${wanted[*]}"
         return 0
     fi
     if [ "$(id -u)" -ne 0 ]; then
-        echo "/usr/bin/chromium is missing: apt-get install chromium" >&2
+        echo "missing Debian packages: $missing(run as root, or: apt-get install $missing)" >&2
         return 1
     fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 \
-        || { apt-get update >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null; }
-    /usr/bin/chromium --version
+    echo "installing Debian packages: $missing"
+    # shellcheck disable=SC2086
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing >/dev/null 2>&1; then
+        apt-get update >/dev/null 2>&1 || true
+        # shellcheck disable=SC2086
+        DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing >/dev/null || {
+            echo "apt-get install $missing failed" >&2
+            return 1
+        }
+    fi
+    missing="$(missing_debian_packages "${wanted[@]}" | tr '\n' ' ')"
+    [ -z "${missing// /}" ] || { echo "still missing after apt-get: $missing" >&2; return 1; }
+}
+
+# Every tier's prerequisites, checked once before any tier runs: a gap is one clear line and exit 1
+# here, never a pytest.fail deep inside a fixture (issue 15).
+preflight_tiers() {
+    local problems=() command artefact
+    for command in /usr/bin/chromium debootstrap zip file ip tc; do
+        command -v "$command" >/dev/null 2>&1 || problems+=("$command is missing (scripts/lib.sh installs it)")
+    done
+    for artefact in cakap-lambda.zip tutor-lambda.zip bootstrap; do
+        [ -s "$REPO/.build/lambda/$artefact" ] || problems+=(".build/lambda/$artefact is missing (scripts/build-lambda)")
+    done
+    "$REPO/.build/debug/cakap" doctor >/dev/null 2>&1 || problems+=("cakap doctor reports a missing engine or model")
+    [ -d "$REPO/../shared/data" ] || problems+=("../shared/data is missing (the evaluation data the tutor tests read)")
+    [ "$(id -u)" -eq 0 ] || problems+=("tests/faults needs root (ip netns, tc, mount)")
+    if [ ${#problems[@]} -gt 0 ]; then
+        printf 'prerequisite missing: %s\n' "${problems[@]}" >&2
+        return 1
+    fi
+    echo "every tier's prerequisites are here"
 }

@@ -104,7 +104,7 @@ def identity(fleet: WebFleet) -> IdentityProvider:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (scripts/test does it)", pytrace=False)
+        pytest.fail(f"{CHROMIUM} is missing: scripts/test installs it and checks it before any tier runs", pytrace=False)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
         yield browser
