@@ -19,6 +19,12 @@ struct Config: AsyncParsableCommand {
                 setting.variable.padding(toLength: 26, withPad: " ", startingAt: 0)
                     + setting.value.padding(toLength: 40, withPad: " ", startingAt: 0) + "  " + setting.description)
         }
+        let origins = ProcessInfo.processInfo.environment[Up.corsOriginsVariable] ?? ""
+        print(
+            Up.corsOriginsVariable.padding(toLength: 26, withPad: " ", startingAt: 0)
+                + origins.padding(toLength: 40, withPad: " ", startingAt: 0)
+                + "  more origins the edge of `cakap up` allows by CORS (comma-separated; also --cors-origin), and the Lambdas'"
+        )
         print("\nconversations service (cakap conversations, the Lambda):")
         let environment = ProcessInfo.processInfo.environment
         for (variable, description) in ServiceConfiguration.descriptions {

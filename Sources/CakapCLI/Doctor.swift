@@ -43,6 +43,13 @@ struct Doctor: AsyncParsableCommand {
                 report(false, model.name, "not in \(paths.models)")
             }
         }
+        for alias in ModelAlias.briefNames {
+            let stored = (try? ModelName(parsing: alias.name)).flatMap { try? store.model(named: $0) }
+            let target = (try? ModelName(parsing: alias.target)).flatMap { try? store.model(named: $0) }
+            let ok = stored != nil && stored?.manifest == target?.manifest
+            report(
+                ok, alias.name, ok ? "alias of \(alias.target)" : "not an alias of \(alias.target) in \(paths.models)")
+        }
         if !missing.isEmpty {
             print("missing: \(missing.joined(separator: ", ")); run `cakap setup`")
             throw ExitCode.failure

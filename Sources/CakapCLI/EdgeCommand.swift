@@ -27,7 +27,10 @@ struct EdgeCommand: AsyncParsableCommand {
     @Option(help: "Conversations service URL.") var conversations: String?
     @Option(help: "Tutor service URL.") var tutor: String?
     @Option(help: "Static web app folder.") var web: String?
-    @Option(help: "Allowed CORS origin. Repeat.") var corsOrigin: [String] = []
+    @Option(help: "Allowed CORS origin. Repeat (replaces the default http://127.0.0.1:8080, http://localhost:8080).")
+    var corsOrigin: [String] = []
+    @Flag(help: "Development only: confirm sign-ups at once, without a code (never on a shared or public edge).")
+    var autoConfirm = false
     @Option(help: "Topology file (unused by the edge itself; accepted for symmetry).") var topology: String?
     @Option(help: "Requests per second each user may make, sustained (API Gateway's stage throttle).")
     var throttleRate: Double = 20
@@ -69,6 +72,12 @@ struct EdgeCommand: AsyncParsableCommand {
         configuration.throttleBurst = throttleBurst
         configuration.authorizerCacheSeconds = authorizerCacheSeconds
         if !corsOrigin.isEmpty { configuration.corsOrigins = corsOrigin }
+        if autoConfirm {
+            guard case .development = identity else {
+                throw ValidationError("--auto-confirm needs the development identity provider")
+            }
+            configuration.autoConfirmSignUp = true
+        }
         let client = HTTPForwarder.clientConfiguration(connectionsPerUpstream: upstreamConnections)
         try await withHTTPClient(configuration: client) { httpClient in
             let edge = try Edge(configuration: configuration, httpClient: httpClient, logger: logger)

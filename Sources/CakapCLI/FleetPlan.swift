@@ -1,3 +1,4 @@
+import CakapEdge
 import Foundation
 import Identity
 import Topology
@@ -30,6 +31,11 @@ struct FleetPlan: Codable {
     var tutorPort: Int { conversationsPort + 1 }
     var poolId: String
     var clientId: String
+    /// More origins the edge allows by CORS, beside the web app's own (`--cors-origin`,
+    /// `CAKAP_CORS_ORIGINS`), e.g. the brief's reference client at `http://localhost:3000`.
+    var corsOrigins: [String] = []
+    /// Development only: the identity provider confirms sign-ups at once (`--auto-confirm`).
+    var autoConfirm = false
 
     /// Models each pool must have loaded before traffic.
     static let warmModels: [String: [String]] = [
@@ -112,5 +118,19 @@ struct FleetPlan: Codable {
             topologyPath,
             "--pool-id", poolId, "--client-id", clientId, "--conversations", conversationsURL, "--tutor", tutorURL,
         ] + regions.flatMap { ["--region", "\($0.name)=http://127.0.0.1:\($0.balancerPort)"] }
+            + allowedOrigins.flatMap { ["--cors-origin", $0] } + (autoConfirm ? ["--auto-confirm"] : [])
+    }
+
+    /// The edge's CORS origins when more were asked for: its defaults, its own origin on this
+    /// port, then the extra ones (`--cors-origin` replaces the edge's list, so all are passed).
+    /// Empty when none were asked for: the edge keeps its defaults.
+    var allowedOrigins: [String] {
+        guard !corsOrigins.isEmpty else { return [] }
+        var origins: [String] = []
+        let own = ["http://127.0.0.1:\(edgePort)", "http://localhost:\(edgePort)"]
+        for origin in EdgeConfiguration.defaultCORSOrigins + own + corsOrigins where !origins.contains(origin) {
+            origins.append(origin)
+        }
+        return origins
     }
 }

@@ -9,16 +9,23 @@ struct Models: AsyncParsableCommand {
         defaultSubcommand: List.self)
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the models in the store.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the models in the store; a second name of the same blobs shows as an alias.")
         @OptionGroup var pathOptions: PathOptions
 
         func run() async throws {
             let store = ModelStore(root: pathOptions.paths.models)
-            for model in store.list() {
+            let models = store.list()
+            let aliases = ModelStore.aliasTargets(among: models)
+            for model in models {
+                let name = model.name.displayName.padding(toLength: 32, withPad: " ", startingAt: 0)
+                // An alias shares its model's blobs: its size is not disk used again.
+                if let target = aliases[model.name] {
+                    print("\(name) alias of \(target.displayName)")
+                    continue
+                }
                 let size = String(format: "%8.1f MB", Double(model.size) / 1e6)
-                print(
-                    "\(model.name.displayName.padding(toLength: 32, withPad: " ", startingAt: 0)) \(size)  \(model.digest.prefix(12))  \(model.modelPath)"
-                )
+                print("\(name) \(size)  \(model.digest.prefix(12))  \(model.modelPath)")
             }
         }
     }

@@ -26,24 +26,59 @@ struct Up: AsyncParsableCommand {
     @Option(help: "Seconds before a worker that exited is started again (default 5).") var restartDelay: Double?
     @Option(help: "Topology file.") var topology: String = Repository.root + "/config/topology.json"
     @Option(help: "Static web app folder served by the edge.") var web: String = Repository.root + "/web"
+    @Option(
+        help: ArgumentHelp(
+            "Another origin the edge allows by CORS, e.g. http://localhost:3000 for the brief's reference client. Repeat.",
+            discussion: "Added to CAKAP_CORS_ORIGINS (comma-separated) and to the web app's own origins."))
+    var corsOrigin: [String] = []
+    @Flag(
+        help: "Development only, never on a shared machine: sign-ups are confirmed at once, without a code.")
+    var autoConfirm = false
     @OptionGroup var pathOptions: PathOptions
 
     func run() async throws {
         let paths = pathOptions.paths
         try Provisioner(paths: paths, toolsDirectory: Repository.root + "/tools").setUpEverything()
         let file = try config.map(UpConfigurationFile.load) ?? UpConfigurationFile()
-        let plan = FleetPlan(
+        var plan = FleetPlan(
             topology: try Topology.load(fromFile: topology), small: small || (file.small ?? false),
             basePort: basePort ?? file.basePort ?? 11500, balancerBasePort: balancerPort ?? file.balancerPort ?? 11600,
             adminBasePort: adminPort ?? file.adminPort ?? 11700, edgePort: edgePort ?? file.edgePort ?? 8080,
             postgresPort: postgresPort ?? file.postgresPort ?? 11800,
             conversationsPort: conversationsPort ?? file.conversationsPort ?? 11801)
+        plan.corsOrigins = try Self.corsOrigins(flags: corsOrigin, environment: ProcessInfo.processInfo.environment)
+        plan.autoConfirm = autoConfirm
+        if autoConfirm { say("--auto-confirm: sign-ups are confirmed without a code (development only)") }
         let dataDirectory = data ?? paths.home + "/local"
         let fleet = LocalFleet(
             plan: plan, executable: CommandLine.executablePath, dataDirectory: dataDirectory, models: paths.models,
             restartDelay: .milliseconds(Int64((restartDelay ?? file.restartDelay ?? 5) * 1000)))
         try await fleet.run(
             topologyPath: topology, webDirectory: web, statePath: state)
+    }
+}
+
+extension Up {
+    /// The setting that adds CORS origins to the edge of `cakap up` (comma-separated).
+    static let corsOriginsVariable = "CAKAP_CORS_ORIGINS"
+
+    /// `CAKAP_CORS_ORIGINS` then the `--cors-origin` flags, without blanks or repeats; each must be
+    /// an origin (`scheme://host[:port]`, no path), since the edge compares them exactly.
+    static func corsOrigins(flags: [String], environment: [String: String]) throws -> [String] {
+        let listed = (environment[corsOriginsVariable] ?? "").split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        var origins: [String] = []
+        for origin in listed + flags where !origin.isEmpty && !origins.contains(origin) {
+            guard let url = URL(string: origin), let scheme = url.scheme, ["http", "https"].contains(scheme),
+                url.host != nil, url.path.isEmpty, url.query == nil
+            else {
+                throw ValidationError(
+                    "\(origin) is not an origin such as http://localhost:3000 (scheme, host, port; no path)")
+            }
+            origins.append(origin)
+        }
+        return origins
     }
 }
 

@@ -34,6 +34,7 @@ public struct Edge: Sendable {
             var settings = IdentityPoolSettings.development(publicBaseURL: configuration.publicURL + "/idp")
             settings.poolId = poolId
             settings.clientId = clientId
+            settings.autoConfirmSignUp = configuration.autoConfirmSignUp
             let provider = try DevelopmentIdentityProvider(
                 settings: settings, dataDirectory: dataDirectory, logger: logger)
             identityProvider = provider

@@ -41,7 +41,12 @@ public struct EdgeConfiguration: Sendable {
     /// The static web app, served at `/`.
     public var webDirectory: String?
     /// Origins allowed by CORS (exact match; `*` allows any).
-    public var corsOrigins: [String] = ["http://127.0.0.1:8080", "http://localhost:8080"]
+    public var corsOrigins: [String] = Self.defaultCORSOrigins
+    /// The web app's own origins on the default port.
+    public static let defaultCORSOrigins = ["http://127.0.0.1:8080", "http://localhost:8080"]
+    /// Development identity provider only, never the default: sign-ups are confirmed at once
+    /// (`IdentityPoolSettings.autoConfirmSignUp`). Default `false`.
+    public var autoConfirmSignUp = false
     /// Sustained requests per second per user (API Gateway's default stage throttling is per account;
     /// per user is what a shared deployment needs). Default 20.
     public var throttleRate: Double = 20

@@ -80,8 +80,12 @@ struct ConversationBody: Encodable {
     let embedding: [Float]?
     let createdAt: String
     let updatedAt: String
+    /// Also writes `createdAt` and `updatedAt` (camelCase, the brief's reference rows) beside
+    /// `created_at` and `updated_at`: the rows of the list's `data`.
+    let camelCaseTimes: Bool
 
-    init(_ record: ConversationRecord, includeVector: Bool) {
+    init(_ record: ConversationRecord, includeVector: Bool, camelCaseTimes: Bool = false) {
+        self.camelCaseTimes = camelCaseTimes
         uid = record.uid
         id = record.id.uuidString.lowercased()
         title = record.title
@@ -101,10 +105,16 @@ struct ConversationBody: Encodable {
         case embeddingDimensions = "embedding_dimensions"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
+        case createdAtCamel = "createdAt"
+        case updatedAtCamel = "updatedAt"
     }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
+        if camelCaseTimes {
+            try container.encode(createdAt, forKey: .createdAtCamel)
+            try container.encode(updatedAt, forKey: .updatedAtCamel)
+        }
         try container.encode(uid, forKey: .uid)
         try container.encode(id, forKey: .id)
         try container.encode(title, forKey: .title)
@@ -118,7 +128,7 @@ struct ConversationBody: Encodable {
     }
 }
 
-/// A row of the list.
+/// A row of the list's `items`.
 struct SummaryBody: Encodable {
     let id: String
     let title: String
@@ -127,13 +137,13 @@ struct SummaryBody: Encodable {
     let createdAt: String
     let updatedAt: String
 
-    init(_ summary: ConversationSummary) {
-        id = summary.id.uuidString.lowercased()
-        title = summary.title
-        messageCount = summary.messageCount
-        preview = summary.preview
-        createdAt = Timestamps.format(summary.createdAt)
-        updatedAt = Timestamps.format(summary.updatedAt)
+    init(_ record: ConversationRecord) {
+        id = record.id.uuidString.lowercased()
+        title = record.title
+        messageCount = record.messages.count
+        preview = String((record.messages.last?.content ?? "").prefix(120))
+        createdAt = Timestamps.format(record.createdAt)
+        updatedAt = Timestamps.format(record.updatedAt)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -146,18 +156,23 @@ struct SummaryBody: Encodable {
 
 /// A page of the list.
 struct ListBody: Encodable {
+    /// Summaries, newest first.
     let items: [SummaryBody]
+    /// The same rows whole (with `createdAt`/`updatedAt` too): what the brief's reference client
+    /// reads as `response.data`.
+    let data: [ConversationBody]
     /// Pass as `cursor` for the next page; null on the last page.
     let nextCursor: String?
 
     enum CodingKeys: String, CodingKey {
-        case items
+        case items, data
         case nextCursor = "next_cursor"
     }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(items, forKey: .items)
+        try container.encode(data, forKey: .data)
         try container.encode(nextCursor, forKey: .nextCursor)
     }
 }

@@ -6,7 +6,7 @@ public enum Role: String, Codable, Sendable, CaseIterable {
     case system, user, assistant
 }
 
-/// One turn of a conversation: `{"role": ..., "content": ..., "feedback"?: {...}}`.
+/// One turn of a conversation: `{"role": ..., "content": ..., "feedback"?: {...}, ...}`.
 public struct Message: Codable, Sendable, Equatable {
     /// `system`, `user` (the learner) or `assistant` (the partner).
     public var role: Role
@@ -15,11 +15,50 @@ public struct Message: Codable, Sendable, Equatable {
     /// The tutor's feedback on this turn, as the tutor answered it (R-APP-8: findings are kept with
     /// the conversation). Stored and returned as-is; absent when the client sent none.
     public var feedback: JSONValue?
+    /// Every other field the client sent with the message, kept and returned as sent: a chat
+    /// library's own `id` and `createdAt` (the brief's reference client sends them), so a client
+    /// that reloads its messages gets back what it saved. Empty when there were none.
+    public var other: [String: JSONValue]
 
-    public init(role: Role, content: String, feedback: JSONValue? = nil) {
+    public init(role: Role, content: String, feedback: JSONValue? = nil, other: [String: JSONValue] = [:]) {
         self.role = role
         self.content = content
         self.feedback = feedback
+        self.other = other
+    }
+
+    /// The field names this type reads itself; any other name goes to `other`.
+    public static let knownFields: Set<String> = ["role", "content", "feedback"]
+
+    struct FieldName: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ name: String) { stringValue = name }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: FieldName.self)
+        role = try container.decode(Role.self, forKey: FieldName("role"))
+        content = try container.decode(String.self, forKey: FieldName("content"))
+        feedback = try container.decodeIfPresent(JSONValue.self, forKey: FieldName("feedback"))
+        var other: [String: JSONValue] = [:]
+        for key in container.allKeys where !Self.knownFields.contains(key.stringValue) {
+            other[key.stringValue] = try container.decode(JSONValue.self, forKey: key)
+        }
+        self.other = other
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: FieldName.self)
+        // The client's own fields first, so ours win should a name ever repeat.
+        for (name, value) in other where !Self.knownFields.contains(name) {
+            try container.encode(value, forKey: FieldName(name))
+        }
+        try container.encode(role, forKey: FieldName("role"))
+        try container.encode(content, forKey: FieldName("content"))
+        try container.encodeIfPresent(feedback, forKey: FieldName("feedback"))
     }
 }
 
@@ -50,6 +89,10 @@ public struct ConversationRecord: Sendable, Equatable {
     public var createdAt: Date
     public var updatedAt: Date
 
+    /// Microseconds since 1970 of `updatedAt` (the list's paging key with `id`). Stores keep
+    /// whole microseconds, which a `Date` holds exactly enough to round back.
+    public var updatedAtMicros: Int64 { Int64((updatedAt.timeIntervalSince1970 * 1_000_000).rounded()) }
+
     public init(
         uid: String, id: UUID, title: String, messages: [Message], embedding: StoredEmbedding?, createdAt: Date,
         updatedAt: Date
@@ -61,32 +104,6 @@ public struct ConversationRecord: Sendable, Equatable {
         self.embedding = embedding
         self.createdAt = createdAt
         self.updatedAt = updatedAt
-    }
-}
-
-/// A row of the list: no messages, only what a history view shows.
-public struct ConversationSummary: Sendable, Equatable {
-    public var id: UUID
-    public var title: String
-    public var messageCount: Int
-    /// The start of the last message, for a preview line.
-    public var preview: String
-    public var createdAt: Date
-    public var updatedAt: Date
-    /// Microseconds since 1970 of `updatedAt`, exactly as stored (the paging key with `id`).
-    public var updatedAtMicros: Int64
-
-    public init(
-        id: UUID, title: String, messageCount: Int, preview: String, createdAt: Date, updatedAt: Date,
-        updatedAtMicros: Int64
-    ) {
-        self.id = id
-        self.title = title
-        self.messageCount = messageCount
-        self.preview = preview
-        self.createdAt = createdAt
-        self.updatedAt = updatedAt
-        self.updatedAtMicros = updatedAtMicros
     }
 }
 

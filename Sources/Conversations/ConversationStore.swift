@@ -45,8 +45,8 @@ public protocol ConversationStore: Sendable {
     func insert(_ conversation: NewConversation) async throws -> (record: ConversationRecord, inserted: Bool)
     /// The owner's conversation, or nil.
     func fetch(uid: String, id: UUID) async throws -> ConversationRecord?
-    /// The owner's conversations, newest `updatedAt` first, after `cursor`.
-    func list(uid: String, limit: Int, after cursor: ListCursor?) async throws -> [ConversationSummary]
+    /// The owner's conversations, whole, newest `updatedAt` first (then `id`, descending), after `cursor`.
+    func list(uid: String, limit: Int, after cursor: ListCursor?) async throws -> [ConversationRecord]
     /// Applies `changes` and stamps `updatedAt`; nil when the owner has no such conversation.
     func update(uid: String, id: UUID, _ changes: ConversationChanges) async throws -> ConversationRecord?
     /// Whether a row was deleted.

@@ -1,33 +1,44 @@
 import Foundation
 
 extension ConversationsAPI {
-    /// POST: creates; the same owner and id again with the same title and messages answers the
-    /// stored one (200), with different ones 409 (use PUT).
+    /// POST: creates (201), or replaces the owner's conversation of that id (200), as the brief's
+    /// reference Lambda does (`ON CONFLICT DO UPDATE`): its client saves the whole conversation
+    /// under one id after every turn. Only the caller's own conversations are reached: the same id
+    /// under another owner is another conversation.
     func create(uid: String, body: [UInt8]) async throws -> APIResponse {
         let fields = try ConversationFields(
-            body: body, allowed: ["id", "title", "conversation", "embedding"], settings: settings)
+            body: body, reading: ["id", "title", "conversation", "embedding"], settings: settings)
         guard let id = fields.id else { throw APIError.badRequest("\"id\" is required") }
         guard let title = fields.title else { throw APIError.badRequest("\"title\" is required") }
         guard let messages = fields.messages else { throw APIError.badRequest("\"conversation\" is required") }
         if let existing = try await store.fetch(uid: uid, id: id) {
-            return try repeatedCreate(existing, title: title, messages: messages)
+            return try await replace(existing, title: title, messages: messages, vector: fields.embedding)
         }
         let embedding = try await embedding(sent: fields.embedding, messages: messages)
         let (record, inserted) = try await store.insert(
             NewConversation(uid: uid, id: id, title: title, messages: messages, embedding: embedding))
-        if !inserted { return try repeatedCreate(record, title: title, messages: messages) }
+        if !inserted { return try await replace(record, title: title, messages: messages, vector: fields.embedding) }
         return try Self.json(201, ConversationBody(record, includeVector: false))
     }
 
-    private func repeatedCreate(
-        _ existing: ConversationRecord, title: String, messages: [Message]
-    ) throws
-        -> APIResponse
-    {
-        guard existing.title == title, existing.messages == messages else {
-            throw APIError(409, "a conversation with this id exists with other content; change it with PUT")
+    /// A POST of an id the owner already has: the same content answers the stored row unchanged;
+    /// other content replaces title and messages, and the vector is made again for new messages.
+    private func replace(
+        _ existing: ConversationRecord, title: String, messages: [Message], vector: [Float]?
+    ) async throws -> APIResponse {
+        if existing.title == title, existing.messages == messages, vector == nil {
+            return try Self.json(200, ConversationBody(existing, includeVector: false))
         }
-        return try Self.json(200, ConversationBody(existing, includeVector: false))
+        var changes = ConversationChanges(title: title, messages: messages)
+        if let vector {
+            changes.embedding = .set(StoredEmbedding(model: Self.clientModel, vector: vector))
+        } else if existing.messages != messages {
+            changes.embedding = try await embedding(sent: nil, messages: messages).map { .set($0) } ?? .clear
+        }
+        guard let record = try await store.update(uid: existing.uid, id: existing.id, changes) else {
+            throw notFound  // deleted in between
+        }
+        return try Self.json(200, ConversationBody(record, includeVector: false))
     }
 
     func get(uid: String, id: UUID, query: [String: String]) async throws -> APIResponse {
@@ -43,7 +54,7 @@ extension ConversationsAPI {
     /// none, if it cannot be made), never the old one.
     func update(uid: String, id: UUID, body: [UInt8]) async throws -> APIResponse {
         let fields = try ConversationFields(
-            body: body, allowed: ["title", "conversation", "embedding"], settings: settings)
+            body: body, reading: ["title", "conversation", "embedding"], settings: settings)
         guard fields.title != nil || fields.messages != nil || fields.embedding != nil else {
             throw APIError.badRequest("nothing to change: send title, conversation or embedding")
         }
@@ -68,6 +79,8 @@ extension ConversationsAPI {
     }
 
     /// Newest first; `limit` (1…maxPageSize) and the opaque `cursor` of the previous page.
+    /// `items` are summaries; `data` holds the same rows whole, as the brief's reference client
+    /// reads them, and ends the page early rather than pass `maxListDataBytes`.
     func list(uid: String, query: [String: String]) async throws -> APIResponse {
         let limit =
             try Self.integer(query["limit"], name: "limit", range: 1...settings.maxPageSize)
@@ -81,10 +94,21 @@ extension ConversationsAPI {
         }
         // One extra row says whether another page exists.
         let rows = try await store.list(uid: uid, limit: limit + 1, after: cursor)
-        let page = rows.prefix(limit)
+        var page: [ConversationRecord] = []
+        var bytes = 0
+        for row in rows.prefix(limit) {
+            bytes += try JSONEncoder().encode(ConversationBody(row, includeVector: false)).count
+            if bytes > settings.maxListDataBytes, !page.isEmpty { break }
+            page.append(row)
+        }
         let next =
-            rows.count > limit ? page.last.map { ListCursor(updatedAtMicros: $0.updatedAtMicros, id: $0.id) } : nil
-        return try Self.json(200, ListBody(items: page.map(SummaryBody.init), nextCursor: next?.token))
+            rows.count > page.count ? page.last.map { ListCursor(updatedAtMicros: $0.updatedAtMicros, id: $0.id) } : nil
+        return try Self.json(
+            200,
+            ListBody(
+                items: page.map(SummaryBody.init),
+                data: page.map { ConversationBody($0, includeVector: false, camelCaseTimes: true) },
+                nextCursor: next?.token))
     }
 
     /// Beyond the brief: the owner's `k` nearest conversations to this one, by cosine distance

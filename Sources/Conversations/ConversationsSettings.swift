@@ -9,8 +9,15 @@ public struct ConversationsSettings: Sendable, Equatable {
     public var maxMessageCharacters: Int = 16_000
     /// Largest `feedback` object of one message, as JSON bytes.
     public var maxFeedbackBytes: Int = 32 * 1024
+    /// Largest total of a message's other fields (any beyond role, content and feedback, such as a
+    /// chat library's `id` and `createdAt`), as JSON bytes. Default 4 KiB.
+    public var maxOtherFieldsBytes: Int = 4 * 1024
     /// Longest title, in characters. Default 200.
     public var maxTitleCharacters: Int = 200
+    /// Most bytes of whole conversations in one list page's `data`: a page ends early (with a
+    /// `next_cursor`) rather than pass it, so the answer stays under Lambda's 6 MB response
+    /// limit. A page always holds at least one row. Default 4 MiB.
+    public var maxListDataBytes: Int = 4 << 20
     /// Page size of the list when `limit` is not given. Default 20.
     public var defaultPageSize: Int = 20
     /// Largest `limit` of the list. Default 100.

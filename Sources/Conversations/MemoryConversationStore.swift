@@ -20,8 +20,6 @@ public actor MemoryConversationStore: ConversationStore {
         return Date(timeIntervalSince1970: Double(clock) / 1_000_000)
     }
 
-    private static func micros(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
-
     public func insert(_ conversation: NewConversation) throws -> (record: ConversationRecord, inserted: Bool) {
         try check()
         if let existing = rows[conversation.uid]?[conversation.id] { return (existing, false) }
@@ -38,27 +36,19 @@ public actor MemoryConversationStore: ConversationStore {
         return rows[uid]?[id]
     }
 
-    public func list(uid: String, limit: Int, after cursor: ListCursor?) throws -> [ConversationSummary] {
+    public func list(uid: String, limit: Int, after cursor: ListCursor?) throws -> [ConversationRecord] {
         try check()
         let sorted = (rows[uid]?.values ?? [:].values).sorted {
             ($0.updatedAt, $0.id.uuidString.lowercased()) > ($1.updatedAt, $1.id.uuidString.lowercased())
         }
-        return
-            sorted
-            .filter { record in
-                guard let cursor else { return true }
-                let micros = Self.micros(record.updatedAt)
-                return micros < cursor.updatedAtMicros
-                    || (micros == cursor.updatedAtMicros
-                        && record.id.uuidString.lowercased() < cursor.id.uuidString.lowercased())
-            }
-            .prefix(limit)
-            .map {
-                ConversationSummary(
-                    id: $0.id, title: $0.title, messageCount: $0.messages.count,
-                    preview: String(($0.messages.last?.content ?? "").prefix(120)), createdAt: $0.createdAt,
-                    updatedAt: $0.updatedAt, updatedAtMicros: Self.micros($0.updatedAt))
-            }
+        let after = sorted.filter { record in
+            guard let cursor else { return true }
+            let micros = record.updatedAtMicros
+            return micros < cursor.updatedAtMicros
+                || (micros == cursor.updatedAtMicros
+                    && record.id.uuidString.lowercased() < cursor.id.uuidString.lowercased())
+        }
+        return Array(after.prefix(limit))
     }
 
     public func update(uid: String, id: UUID, _ changes: ConversationChanges) throws -> ConversationRecord? {

@@ -8,8 +8,10 @@ struct ConversationFields {
     var messages: [Message]?
     var embedding: [Float]?
 
-    /// Parses and checks a body against the limits, naming the first thing that is wrong.
-    init(body: [UInt8], allowed: Set<String>, settings: ConversationsSettings) throws(APIError) {
+    /// Parses and checks a body against the limits, naming the first thing that is wrong. Only the
+    /// fields in `reading` are read; any other field is ignored, as the brief's reference Lambda
+    /// does (its check page sends `userId` with a PUT): the owner always comes from the token.
+    init(body: [UInt8], reading: Set<String>, settings: ConversationsSettings) throws(APIError) {
         guard !body.isEmpty else { throw .badRequest("the body is empty; send a JSON object") }
         guard body.count <= settings.maxBodyBytes else {
             throw APIError(413, "the body is larger than \(settings.maxBodyBytes) bytes")
@@ -20,11 +22,8 @@ struct ConversationFields {
         } catch {
             throw .badRequest("the body is not valid JSON")
         }
-        guard case .object(let object) = value else { throw .badRequest("the body must be a JSON object") }
-        if let unknown = object.keys.sorted().first(where: { !allowed.contains($0) }) {
-            throw .badRequest(
-                "unknown field \"\(unknown)\"; allowed fields are \(allowed.sorted().joined(separator: ", "))")
-        }
+        guard case .object(var object) = value else { throw .badRequest("the body must be a JSON object") }
+        object = object.filter { reading.contains($0.key) }
         if let raw = object["id"], raw != .null {
             guard case .string(let text) = raw, let id = UUID(uuidString: text) else {
                 throw .badRequest("\"id\" must be a UUID string such as 6f1c8e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b")
@@ -66,10 +65,6 @@ struct ConversationFields {
             guard case .object(let fields) = item else {
                 throw .badRequest("\(place) must be an object with \"role\" and \"content\"")
             }
-            if let unknown = fields.keys.sorted().first(where: { !["role", "content", "feedback"].contains($0) }) {
-                throw .badRequest(
-                    "\(place) has an unknown field \"\(unknown)\"; a message has role, content and feedback")
-            }
             guard case .string(let roleText) = fields["role"] ?? .null, let role = Role(rawValue: roleText) else {
                 throw .badRequest("\(place).role must be one of system, user, assistant")
             }
@@ -85,7 +80,8 @@ struct ConversationFields {
             messages.append(
                 Message(
                     role: role, content: content,
-                    feedback: try feedback(fields["feedback"], place: place, settings: settings)))
+                    feedback: try feedback(fields["feedback"], place: place, settings: settings),
+                    other: try otherFields(fields, place: place, settings: settings)))
         }
         return messages
     }
@@ -108,6 +104,24 @@ struct ConversationFields {
             throw .badRequest("\(place).feedback contains a NUL character (U+0000), which cannot be stored")
         }
         return raw
+    }
+
+    /// A message's fields beyond role, content and feedback (a chat library's `id`, `createdAt`, …):
+    /// kept as sent, at most `maxOtherFieldsBytes` together as JSON, no NUL.
+    private static func otherFields(
+        _ fields: [String: JSONValue], place: String, settings: ConversationsSettings
+    ) throws(APIError) -> [String: JSONValue] {
+        let other = fields.filter { !Message.knownFields.contains($0.key) }
+        guard !other.isEmpty else { return [:] }
+        let names = other.keys.sorted().joined(separator: ", ")
+        guard let encoded = try? JSONEncoder().encode(other), encoded.count <= settings.maxOtherFieldsBytes else {
+            throw .badRequest(
+                "\(place)'s other fields (\(names)) are larger than \(settings.maxOtherFieldsBytes) bytes together")
+        }
+        guard !containsNUL(.object(other)) else {
+            throw .badRequest("\(place)'s other fields contain a NUL character (U+0000), which cannot be stored")
+        }
+        return other
     }
 
     /// PostgreSQL's jsonb cannot hold U+0000 in any string or key.

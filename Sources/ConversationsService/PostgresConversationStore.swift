@@ -63,12 +63,8 @@ public struct PostgresConversationStore: ConversationStore {
         }
     }
 
-    public func list(uid: String, limit: Int, after cursor: ListCursor?) async throws -> [ConversationSummary] {
-        var query: PostgresQuery = """
-            SELECT id, title, jsonb_array_length(conversation), coalesce(left(conversation -> -1 ->> 'content', 120), ''),
-                   (extract(epoch FROM created_at) * 1000000)::int8, (extract(epoch FROM updated_at) * 1000000)::int8
-            FROM conversations WHERE uid = \(uid)
-            """
+    public func list(uid: String, limit: Int, after cursor: ListCursor?) async throws -> [ConversationRecord] {
+        var query: PostgresQuery = "SELECT \(unescaped: Self.columns) FROM conversations WHERE uid = \(uid)"
         if let cursor {
             query.sql += " AND (updated_at, id) < (TIMESTAMPTZ 'epoch' + $2 * INTERVAL '1 microsecond', $3)"
             query.binds.append(cursor.updatedAtMicros)
@@ -77,19 +73,7 @@ public struct PostgresConversationStore: ConversationStore {
         query.sql += " ORDER BY updated_at DESC, id DESC LIMIT $\(query.binds.count + 1)"
         query.binds.append(limit)
         let finished = query
-        return try await bounded {
-            var summaries: [ConversationSummary] = []
-            let rows = try await client.query(finished, logger: logger)
-            for try await (id, title, count, preview, created, updated) in rows.decode(
-                (UUID, String, Int, String, Int64, Int64).self)
-            {
-                summaries.append(
-                    ConversationSummary(
-                        id: id, title: title, messageCount: count, preview: preview, createdAt: Self.date(created),
-                        updatedAt: Self.date(updated), updatedAtMicros: updated))
-            }
-            return summaries
-        }
+        return try await bounded { try await records(finished) }
     }
 
     public func update(uid: String, id: UUID, _ changes: ConversationChanges) async throws -> ConversationRecord? {

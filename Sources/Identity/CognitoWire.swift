@@ -56,12 +56,13 @@ struct SignUpRequest: Decodable {
 }
 
 struct SignUpResponse: Encodable {
-    /// Always `false`: sign-ups are confirmed by code or by an operator (R-AUTH-7).
+    /// `false`: sign-ups are confirmed by code or by an operator (R-AUTH-7); `true` only with the
+    /// development-only `autoConfirmSignUp`.
     var userConfirmed: Bool
     /// The new user's `sub`.
     var userSub: String
-    /// Where the confirmation code went.
-    var codeDeliveryDetails: CodeDeliveryDetails
+    /// Where the confirmation code went; absent when none was sent (auto-confirmed), as Cognito does.
+    var codeDeliveryDetails: CodeDeliveryDetails?
 
     enum CodingKeys: String, CodingKey {
         case userConfirmed = "UserConfirmed"

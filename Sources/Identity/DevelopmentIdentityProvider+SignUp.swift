@@ -12,16 +12,23 @@ extension DevelopmentIdentityProvider {
         guard database.user(email: email) == nil else { throw CognitoError.usernameExists }
 
         let passwordHash = await PasswordHasher.hash(password, cost: settings.bcryptCost)
+        let confirmed = settings.autoConfirmSignUp
         let (code, user): (String, UserRecord) = try update { database in
             // Re-checked: another sign-up may have taken the address while we hashed.
             guard database.user(email: email) == nil else { throw CognitoError.usernameExists }
             let sub = UUID().uuidString.lowercased()
             let (code, pending) = PendingCode.make(for: sub, lifetime: settings.confirmationCodeValidity, now: now())
             let user = UserRecord(
-                sub: sub, email: email, name: name, passwordHash: passwordHash, status: .unconfirmed,
-                emailVerified: false, createdAt: now(), updatedAt: now(), confirmationCode: pending, resetCode: nil)
+                sub: sub, email: email, name: name, passwordHash: passwordHash,
+                status: confirmed ? .confirmed : .unconfirmed, emailVerified: confirmed, createdAt: now(),
+                updatedAt: now(), confirmationCode: confirmed ? nil : pending, resetCode: nil)
             database.users[sub] = user
             return (code, user)
+        }
+        if confirmed {
+            logger.warning(
+                "sign-up confirmed without a code (development --auto-confirm)", metadata: ["sub": "\(user.sub)"])
+            return SignUpResponse(userConfirmed: true, userSub: user.sub, codeDeliveryDetails: nil)
         }
         deliver(code, to: email, purpose: "sign-up confirmation", lifetime: settings.confirmationCodeValidity)
         return SignUpResponse(userConfirmed: false, userSub: user.sub, codeDeliveryDetails: .email(email))

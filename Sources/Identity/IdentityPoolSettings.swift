@@ -36,6 +36,11 @@ public struct IdentityPoolSettings: Sendable {
     /// ENABLED`): sign-in says "Incorrect username or password." and code requests pretend to
     /// deliver. When `false`, `UserNotFoundException` is returned instead. Default `true`.
     public var preventUserExistenceErrors: Bool
+    /// Development only, never the default: sign-up confirms the user and verifies the email at
+    /// once (what a pre-sign-up Lambda trigger answering `autoConfirmUser` and `autoVerifyEmail`
+    /// does on a real pool), for clients with no confirmation page such as the brief's reference
+    /// client. Default `false`: an operator or the emailed code confirms (R-AUTH-7).
+    public var autoConfirmSignUp: Bool
 
     /// Settings with every default above.
     public init(poolId: String, clientId: String, region: String, publicBaseURL: String) {
@@ -52,6 +57,7 @@ public struct IdentityPoolSettings: Sendable {
         self.maximumPasswordAttempts = 5
         self.bcryptCost = 10
         self.preventUserExistenceErrors = true
+        self.autoConfirmSignUp = false
     }
 
     /// The development pool: `us-east-1_CakapDev1` with client `cakapdevelopmentclient0001`.

@@ -41,3 +41,23 @@ public struct DefaultModel: Sendable {
             parameters: [:]),
     ]
 }
+
+/// A second name for a model in the store: a manifest naming the same blobs, as `ollama cp` makes.
+public struct ModelAlias: Sendable, Equatable {
+    /// The name clients use, e.g. `orca-mini` (tag `latest`).
+    public var name: String
+    /// The stored model it stands for, e.g. `smollm2:135m`.
+    public var target: String
+
+    /// The local chat model the brief's chat names stand for: `cakap up` preloads it in every pool.
+    public static let localChatModel = "smollm2:135m"
+    /// The local embedding model the brief's embedding names stand for.
+    public static let localEmbeddingModel = "all-minilm:latest"
+
+    /// The model names of the brief's reference client (R-LLM-1; its settings offer `orca-mini`,
+    /// `llama2`, `llama3` for chat and `nomic-embed-text`, `bert` for embeddings), so it works
+    /// unchanged against a local fleet. On AWS the real models are pulled instead.
+    public static let briefNames: [ModelAlias] =
+        ["orca-mini", "llama2", "llama3"].map { ModelAlias(name: $0, target: localChatModel) }
+        + ["nomic-embed-text", "bert"].map { ModelAlias(name: $0, target: localEmbeddingModel) }
+}

@@ -29,6 +29,9 @@ public struct Provisioner: Sendable {
         for model in DefaultModel.all {
             try ensureModel(model, in: store)
         }
+        for alias in ModelAlias.briefNames {
+            try ensureAlias(alias, in: store)
+        }
     }
 
     /// A venv with cmake (to build llama.cpp) and gguf, safetensors, numpy (for the converter).

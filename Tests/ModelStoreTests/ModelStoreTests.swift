@@ -53,6 +53,20 @@ import Testing
         }
     }
 
+    /// Issue 16: `cakap models` shows a copy (the brief's model names) as an alias of its model.
+    @Test func aCopyIsAnAliasOfTheModelWrittenFirst() async throws {
+        try await withTemporaryDirectory { root in
+            let store = ModelStore(root: root)
+            try TinyGGUF.write(to: root + "/tiny.gguf")
+            _ = try store.importGGUF(atPath: root + "/tiny.gguf", as: try ModelName(parsing: "tiny:1"))
+            try await Task.sleep(for: .milliseconds(20))
+            try store.copy(from: try ModelName(parsing: "tiny:1"), to: try ModelName(parsing: "orca-mini"))
+            let targets = ModelStore.aliasTargets(among: store.list())
+            let named = Dictionary(uniqueKeysWithValues: targets.map { ($0.key.displayName, $0.value.displayName) })
+            #expect(named == ["orca-mini:latest": "tiny:1"])
+        }
+    }
+
     @Test func pruneKeepsYoungUnreferencedBlobs() async throws {
         try await withTemporaryDirectory { root in
             let store = ModelStore(root: root)  // default grace: 10 minutes

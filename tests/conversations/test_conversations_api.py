@@ -115,14 +115,30 @@ def test_an_oversized_body_is_refused(stack: Stack, alice: User, http) -> None:
     assert through_edge.status_code == 413
 
 
-def test_post_is_idempotent_and_a_changed_repeat_conflicts(stack: Stack, alice: User, http) -> None:
+def test_post_of_an_existing_id_replaces_it_and_keeps_the_messages_other_fields(stack: Stack, alice: User, http) -> None:
+    """Issue 16: the brief's reference client POSTs the whole conversation under one id after every
+    turn, its messages carrying the chat library's `id` and `createdAt`; the same body again is 200
+    and unchanged, a longer one replaces it (200, `created_at` kept) in PostgreSQL."""
     root = f"{stack.service}/conversations/{alice.sub}"
     body = conversation()
-    assert http.post(root, json=body, headers=alice.headers).status_code == 201
+    body["conversation"] = [{**message, "id": f"m{index}", "createdAt": "2026-12-04T10:00:00.000Z"}
+                            for index, message in enumerate(body["conversation"])]  # fmt: skip
+    created = http.post(root, json=body, headers=alice.headers)
+    assert created.status_code == 201, created.text
     again = http.post(root, json=body, headers=alice.headers)
-    assert again.status_code == 200 and again.json()["id"] == body["id"]
-    changed = http.post(root, json={**body, "title": "Different"}, headers=alice.headers)
-    assert changed.status_code == 409
+    assert again.status_code == 200 and again.json()["updated_at"] == created.json()["updated_at"]
+    longer = {**body, "title": "Longer", "userId": "someone-else",
+              "conversation": [*body["conversation"], {"role": "user", "content": "And two bananas.", "id": "m2"}]}  # fmt: skip
+    replaced = http.post(root, json=longer, headers=alice.headers)
+    assert replaced.status_code == 200, replaced.text
+    assert replaced.json()["created_at"] == created.json()["created_at"]
+    stored = http.get(f"{root}/{body['id']}", headers=alice.headers).json()
+    assert stored["title"] == "Longer" and stored["uid"] == alice.sub
+    assert [(m["content"], m.get("id")) for m in stored["conversation"]] == [
+        ("Hi! What did you do yesterday?", "m0"), ("I buyed three mangoes yesterday", "m1"), ("And two bananas.", "m2")]  # fmt: skip
+    assert stored["conversation"][0]["createdAt"] == "2026-12-04T10:00:00.000Z"
+    listed = http.get(root, headers=alice.headers).json()["data"]
+    assert [row["id"] for row in listed] == [body["id"]] and listed[0]["createdAt"] == created.json()["created_at"]
     http.delete(root, headers=alice.headers)
 
 

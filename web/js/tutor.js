@@ -2,10 +2,12 @@
 // feedback on a learner's message (R-APP-2..4), the partner prompt and the scores (R-APP-5).
 import { api, ApiError } from "./api.js";
 
-/** The models a region lists (`/{region}/tags`). */
+/** The chat models a region lists (`/{region}/tags`): not the embedding ones (BERT family, such as
+ * all-minilm and its aliases nomic-embed-text and bert). */
 export async function models(region) {
   const answer = await api(`/${region}/tags`);
-  return (answer.models || []).map((model) => model.name).filter((name) => !name.startsWith("all-minilm"));
+  const embedding = (model) => model.name.startsWith("all-minilm") || model.details?.family === "bert";
+  return (answer.models || []).filter((model) => !embedding(model)).map((model) => model.name);
 }
 
 /** Only what the model needs of each message. */
