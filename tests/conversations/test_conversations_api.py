@@ -137,9 +137,10 @@ def test_post_of_an_existing_id_replaces_it_and_keeps_the_messages_other_fields(
     assert [(m["content"], m.get("id")) for m in stored["conversation"]] == [
         ("Hi! What did you do yesterday?", "m0"), ("I buyed three mangoes yesterday", "m1"), ("And two bananas.", "m2")]  # fmt: skip
     assert stored["conversation"][0]["createdAt"] == "2026-12-04T10:00:00.000Z"
-    listed = http.get(root, headers=alice.headers).json()["data"]
-    assert [row["id"] for row in listed] == [body["id"]] and listed[0]["createdAt"] == created.json()["created_at"]
-    http.delete(root, headers=alice.headers)
+    listed = {row["id"]: row for row in http.get(root, headers=alice.headers).json()["data"]}
+    assert listed[body["id"]]["createdAt"] == created.json()["created_at"]
+    assert listed[body["id"]]["conversation"] == stored["conversation"]
+    http.delete(f"{root}/{body['id']}", headers=alice.headers)
 
 
 def test_paging_is_newest_first(stack: Stack, alice: User, http) -> None:
