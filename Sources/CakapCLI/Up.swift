@@ -38,6 +38,8 @@ struct Up: AsyncParsableCommand {
 
     func run() async throws {
         let paths = pathOptions.paths
+        // Checked before provisioning: a mistyped origin must not wait for a build.
+        let origins = try Self.corsOrigins(flags: corsOrigin, environment: ProcessInfo.processInfo.environment)
         try Provisioner(paths: paths, toolsDirectory: Repository.root + "/tools").setUpEverything()
         let file = try config.map(UpConfigurationFile.load) ?? UpConfigurationFile()
         var plan = FleetPlan(
@@ -46,7 +48,7 @@ struct Up: AsyncParsableCommand {
             adminBasePort: adminPort ?? file.adminPort ?? 11700, edgePort: edgePort ?? file.edgePort ?? 8080,
             postgresPort: postgresPort ?? file.postgresPort ?? 11800,
             conversationsPort: conversationsPort ?? file.conversationsPort ?? 11801)
-        plan.corsOrigins = try Self.corsOrigins(flags: corsOrigin, environment: ProcessInfo.processInfo.environment)
+        plan.corsOrigins = origins
         plan.autoConfirm = autoConfirm
         if autoConfirm { say("--auto-confirm: sign-ups are confirmed without a code (development only)") }
         let dataDirectory = data ?? paths.home + "/local"
