@@ -1,4 +1,5 @@
 import ArgumentParser
+import CakapSettings
 import ChildProcess
 import Foundation
 import Provisioning
@@ -39,7 +40,7 @@ struct Up: AsyncParsableCommand {
     func run() async throws {
         let paths = pathOptions.paths
         // Checked before provisioning: a mistyped origin must not wait for a build.
-        let origins = try Self.corsOrigins(flags: corsOrigin, environment: ProcessInfo.processInfo.environment)
+        let origins = try Self.corsOrigins(flags: corsOrigin, environment: ProcessEnvironment.current)
         try Provisioner(paths: paths, toolsDirectory: Repository.root + "/tools").setUpEverything()
         let file = try config.map(UpConfigurationFile.load) ?? UpConfigurationFile()
         var plan = FleetPlan(
@@ -62,12 +63,10 @@ struct Up: AsyncParsableCommand {
 
 extension Up {
     /// The setting that adds CORS origins to the edge of `cakap up` (comma-separated).
-    static let corsOriginsVariable = "CAKAP_CORS_ORIGINS"
-
     /// `CAKAP_CORS_ORIGINS` then the `--cors-origin` flags, without blanks or repeats; each must be
     /// an origin (`scheme://host[:port]`, no path), since the edge compares them exactly.
     static func corsOrigins(flags: [String], environment: [String: String]) throws -> [String] {
-        let listed = (environment[corsOriginsVariable] ?? "").split(separator: ",").map {
+        let listed = (environment[Settings.corsOrigins] ?? "").split(separator: ",").map {
             $0.trimmingCharacters(in: .whitespaces)
         }
         var origins: [String] = []

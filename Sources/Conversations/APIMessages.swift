@@ -78,13 +78,17 @@ struct ConversationBody: Encodable {
     let embeddingDimensions: Int?
     /// The vector itself, only with `?include=embedding`; absent otherwise.
     let embedding: [Float]?
+    /// Why this save stored no vector although it had learner text; absent when nothing failed.
+    let embeddingError: String?
     let createdAt: String
     let updatedAt: String
     /// Also writes `createdAt` and `updatedAt` (camelCase, the brief's reference rows) beside
     /// `created_at` and `updated_at`: the rows of the list's `data`.
     let camelCaseTimes: Bool
 
-    init(_ record: ConversationRecord, includeVector: Bool, camelCaseTimes: Bool = false) {
+    init(
+        _ record: ConversationRecord, includeVector: Bool, camelCaseTimes: Bool = false, embeddingError: String? = nil
+    ) {
         self.camelCaseTimes = camelCaseTimes
         uid = record.uid
         id = record.id.uuidString.lowercased()
@@ -94,6 +98,7 @@ struct ConversationBody: Encodable {
         embeddingModel = record.embedding?.model
         embeddingDimensions = record.embedding?.vector.count
         embedding = includeVector ? record.embedding?.vector : nil
+        self.embeddingError = embeddingError
         createdAt = Timestamps.format(record.createdAt)
         updatedAt = Timestamps.format(record.updatedAt)
     }
@@ -103,6 +108,7 @@ struct ConversationBody: Encodable {
         case messageCount = "message_count"
         case embeddingModel = "embedding_model"
         case embeddingDimensions = "embedding_dimensions"
+        case embeddingError = "embedding_error"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
         case createdAtCamel = "createdAt"
@@ -123,6 +129,7 @@ struct ConversationBody: Encodable {
         try container.encode(embeddingModel, forKey: .embeddingModel)  // null, not absent
         try container.encode(embeddingDimensions, forKey: .embeddingDimensions)
         try container.encodeIfPresent(embedding, forKey: .embedding)
+        try container.encodeIfPresent(embeddingError, forKey: .embeddingError)
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(updatedAt, forKey: .updatedAt)
     }

@@ -1,3 +1,4 @@
+import CakapSettings
 import Foundation
 import ModelStore
 
@@ -55,9 +56,9 @@ public struct Provisioner: Sendable {
     func ensureLlamaCpp() throws {
         let stamp = paths.llamaCppRoot + "/.complete"
         if FileManager.default.fileExists(atPath: stamp),
-            FileManager.default.isExecutableFile(atPath: paths.llamaServer)
+            FileManager.default.isExecutableFile(atPath: paths.builtLlamaServer)
         {
-            reporter.cached("llama.cpp \(CakapPaths.llamaCppVersion)", detail: paths.llamaServer)
+            reporter.cached("llama.cpp \(CakapPaths.llamaCppVersion)", detail: paths.builtLlamaServer)
             return
         }
         let version = CakapPaths.llamaCppVersion
@@ -83,7 +84,7 @@ public struct Provisioner: Sendable {
         }
         let build = paths.llamaCppRoot + "/build"
         let log = paths.llamaCppRoot + "/build.log"
-        let environment = ["PATH": paths.pythonTools + "/bin:" + (ProcessInfo.processInfo.environment["PATH"] ?? "")]
+        let environment = ["PATH": paths.pythonTools + "/bin:" + (ProcessEnvironment.current[Settings.path] ?? "")]
         try reporter.step("configure llama.cpp") {
             try runner.run(
                 [

@@ -2,11 +2,16 @@
 // feedback on a learner's message (R-APP-2..4), the partner prompt and the scores (R-APP-5).
 import { api, ApiError } from "./api.js";
 
-/** The chat models a region lists (`/{region}/tags`): not the embedding ones (BERT family, such as
- * all-minilm and its aliases nomic-embed-text and bert). */
+/** Embedding models the fleet also serves (the conversations' vectors, the tutor's features, and the
+ * brief's names for them): they cannot chat. */
+const EMBEDDING_MODELS = ["all-minilm", "nomic-embed-text", "bert"];
+const EMBEDDING_FAMILIES = ["bert", "nomic-bert"];
+
+/** The chat models a region lists (`/{region}/tags`). */
 export async function models(region) {
   const answer = await api(`/${region}/tags`);
-  const embedding = (model) => model.name.startsWith("all-minilm") || model.details?.family === "bert";
+  const embedding = (model) =>
+    EMBEDDING_MODELS.includes(model.name.split(":")[0]) || EMBEDDING_FAMILIES.includes(model.details?.family);
   return (answer.models || []).filter((model) => !embedding(model)).map((model) => model.name);
 }
 
