@@ -61,6 +61,8 @@ actor LocalFleet {
                         environment: [
                             "CAKAP_KEEP_ALIVE": "-1", "CAKAP_LOG_DIR": "\(dataDirectory)/logs/\(name)",
                             "CAKAP_NUM_THREADS": String(threads),
+                            // Issue 19: an operator's pull fetches only the brief's and setup's models.
+                            "CAKAP_PULL_MODELS": FleetPlan.pullableModels.joined(separator: ","),
                         ],
                         restartable: true)
                 }

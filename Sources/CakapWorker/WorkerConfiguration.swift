@@ -21,6 +21,20 @@ public struct WorkerConfiguration: Sendable {
     public var keepAlive: Duration? = .seconds(300)
     /// Default context window per request. `CAKAP_CONTEXT_LENGTH`, default 2048 (Ollama 0.6's).
     public var contextLength: Int = 2048
+    /// Largest `num_ctx` a request may ask for; more is a 400. Requests are rounded up to a power
+    /// of two (at least 512) so that distinct values share engines. `CAKAP_MAX_CONTEXT_LENGTH`,
+    /// default 32768.
+    public var maxContextLength: Int = 32768
+    /// Most `llama-server` engines at once; a new one stops the least recently used idle one,
+    /// or the request gets 503 when all are busy. `CAKAP_MAX_ENGINES`, default 4.
+    public var maxEngines: Int = 4
+    /// Models `/api/pull` may fetch (names as `model:tag` or `namespace/model:tag`; a name without
+    /// a tag allows every tag). `CAKAP_PULL_MODELS`, comma-separated; default `*` (any name of an
+    /// allowed host). Learners never reach pull through the edge (issue 19); this narrows what an
+    /// operator's pull can bring in.
+    public var pullModels: [String] = ["*"]
+    /// Largest model (all layers together) `/api/pull` accepts. `CAKAP_PULL_MAX_BYTES`, default 8 GiB.
+    public var pullMaxBytes: Int64 = 8 << 30
     /// CPU threads per engine (`-t`). `CAKAP_NUM_THREADS`, default: all cores.
     public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     /// Registry for names not in the store. `CAKAP_REGISTRY`, default `https://registry.ollama.ai`.
@@ -74,6 +88,17 @@ public struct WorkerConfiguration: Sendable {
         configuration.maxQueue = try integer("CAKAP_MAX_QUEUE", 0...100_000) ?? configuration.maxQueue
         configuration.contextLength = try integer("CAKAP_CONTEXT_LENGTH", 64...1_048_576) ?? configuration.contextLength
         configuration.threads = try integer("CAKAP_NUM_THREADS", 1...1024) ?? configuration.threads
+        configuration.maxContextLength =
+            try integer("CAKAP_MAX_CONTEXT_LENGTH", 512...1_048_576) ?? configuration.maxContextLength
+        configuration.maxEngines = try integer("CAKAP_MAX_ENGINES", 1...64) ?? configuration.maxEngines
+        configuration.pullMaxBytes = Int64(
+            try integer("CAKAP_PULL_MAX_BYTES", 1...(1 << 50)) ?? Int(configuration.pullMaxBytes))
+        if let models = environment["CAKAP_PULL_MODELS"] {
+            configuration.pullModels = models.split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces).lowercased()
+            }
+            .filter { !$0.isEmpty }
+        }
         configuration.maxBodyBytes = try integer("CAKAP_MAX_BODY_BYTES", 1024...1 << 30) ?? configuration.maxBodyBytes
         if let text = environment["CAKAP_KEEP_ALIVE"], !text.isEmpty {
             guard let keepAlive = KeepAlive(parsing: text) else {
@@ -113,6 +138,16 @@ public struct WorkerConfiguration: Sendable {
                 variable: "CAKAP_CONTEXT_LENGTH", value: String(contextLength),
                 description: "default num_ctx per request"),
             Setting(variable: "CAKAP_NUM_THREADS", value: String(threads), description: "CPU threads per engine"),
+            Setting(
+                variable: "CAKAP_MAX_CONTEXT_LENGTH", value: String(maxContextLength),
+                description: "largest num_ctx a request may ask for"),
+            Setting(variable: "CAKAP_MAX_ENGINES", value: String(maxEngines), description: "most engines at once"),
+            Setting(
+                variable: "CAKAP_PULL_MODELS", value: pullModels.isEmpty ? "(none)" : pullModels.joined(separator: ","),
+                description: "models /api/pull may fetch (* for any)"),
+            Setting(
+                variable: "CAKAP_PULL_MAX_BYTES", value: String(pullMaxBytes),
+                description: "largest model /api/pull accepts"),
             Setting(variable: "CAKAP_REGISTRY", value: registry, description: "registry for /api/pull"),
             Setting(
                 variable: "CAKAP_PULL_HOSTS", value: pullHosts.isEmpty ? "(none)" : pullHosts.joined(separator: ","),
