@@ -36,6 +36,17 @@ public struct IdentityPoolSettings: Sendable {
     /// ENABLED`): sign-in says "Incorrect username or password." and code requests pretend to
     /// deliver. When `false`, `UserNotFoundException` is returned instead. Default `true`.
     public var preventUserExistenceErrors: Bool
+    /// Requests per second one client address may send, sustained (`TooManyRequestsException`
+    /// beyond). Default 20, with bursts of `burstPerAddress` (default 300: a class signing up
+    /// together from one school's address, or `cakap bench`'s 100 learners from loopback).
+    public var requestsPerSecondPerAddress: Double
+    /// See `requestsPerSecondPerAddress`.
+    public var burstPerAddress: Double
+    /// Requests per second naming one username (sign-in, codes, resets), sustained. Default 0.2
+    /// (one every 5 s), with bursts of `burstPerAccount` (default 20).
+    public var requestsPerSecondPerAccount: Double
+    /// See `requestsPerSecondPerAccount`.
+    public var burstPerAccount: Double
 
     /// Settings with every default above.
     public init(poolId: String, clientId: String, region: String, publicBaseURL: String) {
@@ -52,6 +63,10 @@ public struct IdentityPoolSettings: Sendable {
         self.maximumPasswordAttempts = 5
         self.bcryptCost = 10
         self.preventUserExistenceErrors = true
+        self.requestsPerSecondPerAddress = 20
+        self.burstPerAddress = 300
+        self.requestsPerSecondPerAccount = 0.2
+        self.burstPerAccount = 20
     }
 
     /// The development pool: `us-east-1_CakapDev1` with client `cakapdevelopmentclient0001`.
