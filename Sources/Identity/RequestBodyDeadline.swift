@@ -1,6 +1,7 @@
 import Hummingbird
 import HummingbirdCore
 import NIOCore
+import NIOHTTPTypes
 
 /// Closes a connection whose request body has not fully arrived `deadline` after its head
 /// (issue 19: a body sent one byte every 10 s held a connection forever, since Hummingbird's idle

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+@testable import Identity
+
 /// Issue 19, MEDIUM 3: the development identity provider under attack. Each test names what it
 /// would see without the protection.
 @Suite struct IdentityAbuseTests {
@@ -71,7 +73,7 @@ import Testing
     }
 
     /// Without checking the code first, each wrong guess cost a bcrypt hash (here cost 14, about
-    /// a second), with or without an account.
+    /// a second on a quiet machine), with or without an account: three took three hashes.
     @Test func aWrongResetCodeCostsNoHash() async throws {
         var fixture = IdentityFixture()
         fixture.settings.bcryptCost = 14
@@ -79,9 +81,14 @@ import Testing
             let clock = ContinuousClock()
             let started = clock.now
             for email in ["nobody@example.com", "nobody2@example.com", "nobody3@example.com"] {
-                #expect(try await confirmReset(cognito, email, code: "123456").errorType == "CodeMismatchException")
+                let reply = try await confirmReset(cognito, email, code: "123456")
+                #expect(reply.errorType == "CodeMismatchException")
             }
-            #expect(clock.now - started < .milliseconds(600))
+            let checks = clock.now - started
+            // One hash of that cost, timed on this (possibly busy) machine: three checks take less.
+            let hashStarted = clock.now
+            _ = await PasswordHasher.hash("Brand-New-Horse-7", cost: 14)
+            #expect(checks < clock.now - hashStarted)
         }
     }
 
