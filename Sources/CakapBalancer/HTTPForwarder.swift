@@ -35,11 +35,15 @@ public struct HTTPForwarder: Sendable {
     /// - Parameters:
     ///   - clientAddress: appended to `X-Forwarded-For`.
     ///   - extraHeaders: set on the upstream request (replacing same-named ones).
+    ///   - isFirstHop: true where clients connect directly (the edge): their `X-Forwarded-For` is
+    ///     dropped, not extended, so a client cannot choose the address the next hops log (issue 19).
+    ///   - droppedHeaders: lowercased names not sent upstream (the edge keeps `Authorization` from workers).
     ///   - timeout: for the whole exchange, body included (long for streamed generations).
     /// - Throws: the client's error when the upstream cannot be reached or closes before its head.
     public func forward(
         method: HTTPRequest.Method, path: String, headers: HTTPFields, body: ByteBuffer, to baseURL: String,
-        clientAddress: String?, extraHeaders: [(String, String)] = [], timeout: TimeAmount = .hours(1)
+        clientAddress: String?, extraHeaders: [(String, String)] = [], isFirstHop: Bool = false,
+        droppedHeaders: Set<String> = [], timeout: TimeAmount = .hours(1)
     ) async throws -> UpstreamResponse {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = HTTPMethod(rawValue: method.rawValue)
@@ -47,9 +51,11 @@ public struct HTTPForwarder: Sendable {
         let connectionTokens = Self.connectionTokens(headers)
         for field in headers {
             let name = field.name.canonicalName
-            if Self.hopByHop.contains(name) || connectionTokens.contains(name) { continue }
+            if Self.hopByHop.contains(name) || connectionTokens.contains(name) || droppedHeaders.contains(name) {
+                continue
+            }
             if name == "x-forwarded-for" {
-                forwardedFor = field.value
+                if !isFirstHop { forwardedFor = field.value }
                 continue
             }
             if name == "x-forwarded-proto" { continue }

@@ -43,6 +43,9 @@ struct FleetPlan: Codable {
     ]
     /// Loaded too when the store has them: the tutor's model (its rewrite goes to the chat pool,
     /// its advice to the scoring pool), so the first learner's feedback does not wait for a load.
+    /// What an operator's `/api/pull` may fetch on `cakap up`'s workers (`CAKAP_PULL_MODELS`):
+    /// the brief's three (R-LLM-4) and `cakap setup`'s, any tag.
+    static let pullableModels = ["orca-mini", "llama3", "nomic-embed-text", "smollm2", "gemma3", "all-minilm"]
     static let optionalWarmModels: [String: [String]] = ["chat": ["gemma3:270m"], "scoring": ["gemma3:270m"]]
 
     /// CPU threads per engine: this machine's cores shared by every worker, at least one.

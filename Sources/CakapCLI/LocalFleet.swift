@@ -62,6 +62,8 @@ actor LocalFleet {
                         environment: [
                             Settings.keepAlive.name: "-1", Settings.logDirectory.name: "\(dataDirectory)/logs/\(name)",
                             Settings.numThreads.name: String(threads),
+                            // Issue 19: an operator's pull fetches only the brief's and setup's models.
+                            Settings.pullModels.name: FleetPlan.pullableModels.joined(separator: ","),
                         ],
                         restartable: true)
                 }

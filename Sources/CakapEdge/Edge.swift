@@ -19,6 +19,7 @@ public struct Edge: Sendable {
     let identityProvider: DevelopmentIdentityProvider?
     let forwarder: HTTPForwarder
     let throttle: Throttle
+    let inFlight: InFlightLimiter
     let statusReporter: StatusReporter
     let regionHealth: RegionHealth
     let httpClient: HTTPClient
@@ -49,6 +50,7 @@ public struct Edge: Sendable {
         }
         forwarder = HTTPForwarder(httpClient: httpClient)
         throttle = Throttle(rate: configuration.throttleRate, burst: configuration.throttleBurst)
+        inFlight = InFlightLimiter(limit: configuration.maxModelRequestsPerUser)
         statusReporter = StatusReporter(
             regions: configuration.regions,
             services: [("conversations", configuration.conversationsURL), ("tutor", configuration.tutorURL)],
@@ -70,9 +72,13 @@ public struct Edge: Sendable {
     public func application() -> some ApplicationProtocol {
         Application(
             router: makeRouter(),
-            // Closes a connection that has sent no complete request head for this long: a
-            // slowloris client trickling header bytes holds nothing (the timer only stops at a head).
-            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
+            // Closes a connection that has sent no complete request head for this long (a slowloris
+            // client trickling header bytes holds nothing), or whose body has not all arrived
+            // `bodyTimeoutSeconds` after its head (issue 19: the idle timer restarts at every byte).
+            server: .http1(
+                configuration: .guarded(
+                    idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)),
+                    bodyDeadline: .seconds(Int64(configuration.bodyTimeoutSeconds)))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
             logger: logger)
     }
@@ -80,6 +86,9 @@ public struct Edge: Sendable {
     /// The one route table (STYLE.md §3).
     func makeRouter() -> Router<ProxyRequestContext> {
         let router = Router(context: ProxyRequestContext.self)
+        router.add(
+            middleware: SecurityHeadersMiddleware(
+                identityEndpoint: WebClientSettings(edge: configuration).identityEndpoint))
         router.add(middleware: CORSOriginMiddleware(allowedOrigins: configuration.corsOrigins))
         router.get("/healthz") { _, _ in "ok" }
         router.get("/config.js") { _, _ in try self.webSettingsResponse() }
@@ -109,12 +118,13 @@ public struct Edge: Sendable {
 
     // MARK: - Routes
 
-    /// Worker routes that change the model store every learner shares: `/api/copy` could put any
-    /// model under the chat model's name. The public API refuses them (issue 9), as API Gateway
-    /// does with its `/{region}/copy` mock methods. `/api/delete` needs DELETE, which the region
-    /// routes do not carry; `pull` stays (R-LLM-4), limited by the workers to the configured
-    /// registry (`CAKAP_PULL_HOSTS`).
-    static let operatorOnlyRoutes: Set<String> = ["copy"]
+    /// Worker routes that change the model store every learner shares (issue 19's model-management
+    /// policy): learners use models; only an operator pulls, creates, pushes, copies or deletes
+    /// them, with the CLI on the machine or the region's balancer, which the public API does not
+    /// reach. `pull` let any learner make the fleet download any model (a 40 GB one fills the shared
+    /// disk; every file is parsed by `llama-server`); `copy` could put any model under the chat
+    /// model's name (issue 9). API Gateway does the same with mock methods (infra/cloudformation).
+    static let operatorOnlyRoutes: Set<String> = ["pull", "create", "push", "copy", "delete"]
 
     /// Authorizer, then throttle: the order API Gateway applies them.
     func authorize(_ request: Request) async throws -> VerifiedIdentity {
@@ -126,11 +136,11 @@ public struct Edge: Sendable {
     }
 
     func regionRoute(_ request: Request, context: ProxyRequestContext, region: String) async throws -> Response {
-        _ = try await authorize(request)
+        let identity = try await authorize(request)
         var request = request
-        let body: ByteBuffer
+        let collected: ByteBuffer
         do {
-            body = try await request.collectBody(upTo: configuration.maxBodyBytes)
+            collected = try await request.collectBody(upTo: configuration.maxBodyBytes)
         } catch {
             throw EdgeError(.contentTooLarge, "Request Too Long")
         }
@@ -143,6 +153,29 @@ public struct Edge: Sendable {
                 "/\(region)/\(first) changes the shared model store and is not part of the public API; "
                     + "operators call the region's balancer directly")
         }
+        let body = Self.learnerBody(collected)
+        guard await inFlight.enter(identity.sub) else {
+            throw EdgeError(
+                .tooManyRequests,
+                "Too Many Requests: at most \(configuration.maxModelRequestsPerUser) model requests at once per user")
+        }
+        let inFlight = self.inFlight
+        let release = OnceAction { await inFlight.leave(identity.sub) }
+        do {
+            return try await forwardToRegions(
+                request, body: body, proxy: proxy, region: region, context: context, onFinish: { _ in await release() })
+        } catch {
+            await release()
+            throw error
+        }
+    }
+
+    /// The region's balancer, or the other region's when this one cannot serve (no healthy target).
+    /// `onFinish` runs once the response's body has ended (not when this throws).
+    private func forwardToRegions(
+        _ request: Request, body: ByteBuffer, proxy: String, region: String, context: ProxyRequestContext,
+        onFinish: @escaping @Sendable (Bool) async -> Void
+    ) async throws -> Response {
         let path = "/api/" + proxy + (request.uri.query.map { "?" + $0 } ?? "")
         let names = regionHealth.order(configuration.regions.map(\.name), requested: region)
         let order = names.compactMap { name in configuration.regions.first { $0.name == name } }
@@ -161,7 +194,7 @@ public struct Edge: Sendable {
                 }
                 var extra = HTTPFields()
                 extra[HTTPField.Name(Self.regionHeader)!] = upstream.name
-                return try await response.response(extraHeaders: extra) { _ in }
+                return try await response.response(extraHeaders: extra, onFinish: onFinish)
             } catch {
                 logger.warning("region unreachable", metadata: ["region": "\(upstream.name)", "error": "\(error)"])
                 if isLast { throw EdgeError(.badGateway, "no region could serve the request") }
@@ -207,7 +240,8 @@ public struct Edge: Sendable {
             try await forwarder.forward(
                 method: method, path: path, headers: headers, body: body, to: upstream.balancerURL,
                 clientAddress: clientAddress,
-                extraHeaders: [("x-cakap-requested-region", requestedRegion)])
+                extraHeaders: [("x-cakap-requested-region", requestedRegion)], isFirstHop: true,
+                droppedHeaders: ["authorization"])
         }
         guard watched else { return try await send() }
         let health = regionHealth
@@ -245,7 +279,7 @@ public struct Edge: Sendable {
         do {
             response = try await forwarder.forward(
                 method: request.method, path: path, headers: request.headers, body: body, to: serviceURL,
-                clientAddress: context.remoteAddress?.ipAddress)
+                clientAddress: context.remoteAddress?.ipAddress, isFirstHop: true)
         } catch {
             // A clear JSON error, never a bare 500 (API Gateway answers 502/504 alike); the web app
             // queues the change and tries again (docs/web.md).

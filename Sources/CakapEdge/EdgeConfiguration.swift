@@ -52,6 +52,9 @@ public struct EdgeConfiguration: Sendable {
     public var throttleRate: Double = 20
     /// Burst per user. Default 40.
     public var throttleBurst: Double = 40
+    /// Model requests (`/{region}/…`) one user may have running at once, streams included; more
+    /// is a 429 (issue 19: per-user fairness). Default 8.
+    public var maxModelRequestsPerUser = 8
     /// How often the edge probes each region's balancer (`GET /`). Default 1 s.
     public var regionCheckInterval: Duration = .seconds(1)
     /// How long a probe may take before it counts as failed. Default 1.5 s.
@@ -59,6 +62,10 @@ public struct EdgeConfiguration: Sendable {
     /// Seconds a connection may stay without a complete request head (idle between requests, or
     /// trickling its headers, slowloris-style) before the edge closes it. Default 15.
     public var idleTimeoutSeconds = 15
+    /// Seconds a request's body may take to arrive after its head before the edge closes the
+    /// connection (a body trickled one byte every few seconds holds nothing). Default 20: 10 MiB
+    /// at 4 Mbit/s; the API's bodies are a few kilobytes.
+    public var bodyTimeoutSeconds = 20
     /// How long a token whose signature verified is remembered (API Gateway's authorizer result
     /// caching, whose default for a Cognito authorizer is 300 s); `exp` is still checked on every
     /// request. 0 turns it off. Default 300.

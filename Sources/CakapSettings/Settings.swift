@@ -53,6 +53,19 @@ public enum Settings {
         "CAKAP_DRAIN_TIMEOUT", default: "30s", "longest wait for in-flight requests on SIGTERM", programs: [.worker])
     public static let maxBodyBytes = Setting(
         "CAKAP_MAX_BODY_BYTES", default: "8388608", "largest request body", programs: [.worker])
+    public static let maxContextLength = Setting(
+        "CAKAP_MAX_CONTEXT_LENGTH", default: "32768",
+        "largest num_ctx a request may ask for (400 beyond); num_ctx is rounded up to a power of two ≥ 512",
+        programs: [.worker])
+    public static let maxEngines = Setting(
+        "CAKAP_MAX_ENGINES", default: "4",
+        "most llama-server processes per worker (the least recently used idle one stops; 503 when all are busy)",
+        programs: [.worker])
+    public static let pullModels = Setting(
+        "CAKAP_PULL_MODELS", default: "(none)", "models /api/pull may fetch, comma-separated (* for any)",
+        programs: [.worker, .up])
+    public static let pullMaxBytes = Setting(
+        "CAKAP_PULL_MAX_BYTES", default: "8589934592", "largest model /api/pull accepts", programs: [.worker])
     public static let logDirectory = Setting(
         "CAKAP_LOG_DIR", default: "<tmp>/cakap-logs", "where engine logs go", programs: [.worker])
     public static let corsOrigins = Setting(
@@ -118,6 +131,14 @@ public enum Settings {
         "DB_SSLROOTCERT", default: "(system trust store)", "CA bundle for verify-full (the RDS bundle)",
         programs: [.conversations, .tutor])
 
+    public static let databaseAppUser = Setting(
+        "DB_APP_USER", default: "(none)",
+        "least-privilege role the owner's run creates for the functions (their DB_USER); lowercase, digits, _",
+        programs: [.conversations])
+    public static let databaseAppPassword = Setting(
+        "DB_APP_PASSWORD", default: "(none)", "that role's password (16+ characters; never logged)",
+        programs: [.conversations], secret: true)
+
     // MARK: Deployment
 
     public static let alarmEmail = Setting(
@@ -129,10 +150,10 @@ public enum Settings {
     public static let all: [Setting] = [
         home, models, llamaServer, logLevel, userHome, path, libraryPath,
         numParallel, maxQueue, keepAlive, contextLength, numThreads, registry, pullHosts, loadTimeout, drainTimeout,
-        maxBodyBytes, logDirectory, corsOrigins,
+        maxBodyBytes, logDirectory, corsOrigins, maxContextLength, maxEngines, pullModels, pullMaxBytes,
         runtimeAPI, taskRoot, function, harper, wordLevels, llmURLs, tutorModel, modelTimeout, conversationsURL,
         embedURLs, embedModel, embedDimensions, databaseHost, databaseUser, databasePassword, databasePort,
-        databaseName, databaseTLSMode, databaseRootCertificate, alarmEmail,
+        databaseName, databaseTLSMode, databaseRootCertificate, databaseAppUser, databaseAppPassword, alarmEmail,
     ]
 
     /// The declared setting called `name`, if any.

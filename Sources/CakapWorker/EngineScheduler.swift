@@ -6,6 +6,10 @@ import ServiceLifecycle
 /// first use, admits at most `parallel` requests per engine and queues at most `maxQueue` more
 /// (then `WorkerError.busy`), stops idle engines when their keep-alive ends, restarts crashed ones
 /// on the next request with exponential backoff, and on shutdown drains before stopping them all.
+/// At most `maxEngines` engines exist at once (issue 19: each distinct `num_ctx` with
+/// `keep_alive: -1` used to start and keep another `llama-server`): a new one first stops the
+/// least recently used idle engine, and when every engine is busy the request gets
+/// `WorkerError.enginesBusy` (503).
 public actor EngineScheduler: Service {
     struct Key: Hashable, Sendable {
         var modelPath: String
@@ -29,6 +33,8 @@ public actor EngineScheduler: Service {
         var expiresAtWallClock: Date?
         var loadDuration: Duration = .zero
         var stopRequested = false
+        /// When a request last gave its slot back: the least recent idle engine is stopped first.
+        var lastUsed = ContinuousClock.now
         let specification: EngineSpecification
 
         init(id: Int, key: Key, displayName: String, state: State, specification: EngineSpecification) {
@@ -50,6 +56,7 @@ public actor EngineScheduler: Service {
     let parallel: Int
     let maxQueue: Int
     let threads: Int
+    let maxEngines: Int
     let drainTimeout: Duration
     let logger: Logger
     private var slots: [Key: Slot] = [:]
@@ -61,9 +68,11 @@ public actor EngineScheduler: Service {
     private(set) var loadCount = 0
 
     public init(
-        launcher: any EngineLauncher, parallel: Int, maxQueue: Int, threads: Int, drainTimeout: Duration, logger: Logger
+        launcher: any EngineLauncher, parallel: Int, maxQueue: Int, threads: Int, maxEngines: Int = 4,
+        drainTimeout: Duration, logger: Logger
     ) {
         self.launcher = launcher
+        self.maxEngines = max(1, maxEngines)
         self.parallel = parallel
         self.maxQueue = maxQueue
         self.threads = threads
@@ -119,6 +128,7 @@ public actor EngineScheduler: Service {
             slot.expiresAt = nil
             slot.expiresAtWallClock = .distantFuture
         }
+        slot.lastUsed = .now
         releaseSlot(slot)
         if keepAlive == .zero { stopIfIdle(slot) }
     }
@@ -136,6 +146,7 @@ public actor EngineScheduler: Service {
         if let failure = failures[key], failure.retryAt > .now {
             throw EngineError.backingOff(failure.reason, retryIn: failure.retryAt - .now)
         }
+        try makeRoomForAnEngine()
         let specification = EngineSpecification(
             modelPath: model.path, displayName: model.displayName, contextLength: key.contextLength,
             parallel: parallel, threads: threads, embedding: model.isEmbedding)
@@ -147,6 +158,20 @@ public actor EngineScheduler: Service {
             specification: specification)
         slots[key] = slot
         return slot
+    }
+
+    /// Stops the least recently used idle engine when the cap is reached; every engine busy → 503.
+    private func makeRoomForAnEngine() throws {
+        guard slots.count >= maxEngines else { return }
+        let idle = slots.values.filter { slot in
+            if slot.active == 0, slot.waiters.isEmpty, case .ready = slot.state { return true }
+            return false
+        }
+        guard let oldest = idle.min(by: { $0.lastUsed < $1.lastUsed }) else { throw WorkerError.enginesBusy }
+        logger.info(
+            "engine cap reached: stopping the least recently used idle engine",
+            metadata: ["model": "\(oldest.displayName)", "maxEngines": "\(maxEngines)"])
+        stopIfIdle(oldest)
     }
 
     private func readyEngine(_ slot: Slot) async throws -> (any RunningEngine, Duration) {

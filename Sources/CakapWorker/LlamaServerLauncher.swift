@@ -25,12 +25,21 @@ public struct LlamaServerLauncher: EngineLauncher {
         guard FileManager.default.isExecutableFile(atPath: enginePath) else {
             throw EngineError.notInstalled(enginePath)
         }
-        try FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: logDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        // The worker bounds num_ctx (Worker+Options); this check keeps a trap out of the launcher
+        // even if a caller does not, since a trap kills every request of the worker.
+        let (totalContext, overflow) = specification.contextLength.multipliedReportingOverflow(
+            by: specification.parallel)
+        guard !overflow, totalContext <= Int(Int32.max) else {
+            throw EngineError.failedToStart(
+                "context \(specification.contextLength) × \(specification.parallel) is too large")
+        }
         let port = try FreePort.find()
         var arguments = [
             "--model", specification.modelPath, "--host", "127.0.0.1", "--port", String(port),
             "--parallel", String(specification.parallel),
-            "--ctx-size", String(specification.contextLength * specification.parallel),
+            "--ctx-size", String(totalContext),
             "--threads", String(specification.threads), "--no-webui", "--jinja",
         ]
         if specification.embedding {
@@ -40,7 +49,8 @@ public struct LlamaServerLauncher: EngineLauncher {
         }
         let safeName = specification.displayName.map { $0.isLetter || $0.isNumber ? $0 : "-" }
         let logPath = "\(logDirectory)/llama-server-\(String(safeName))-\(port).log"
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        // Owner only: an engine's log may hold learners' prompts (issue 19).
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil, attributes: [.posixPermissions: 0o600])
         let process: ChildProcess
         do {
             process = try ChildProcess(

@@ -68,9 +68,10 @@ public struct RegistryClient: Sendable {
         return (data, manifest)
     }
 
-    /// Appends a blob's bytes from `offset` to the file at `path` (HTTP Range for resume).
+    /// Appends a blob's bytes from `offset` to the file at `path` (HTTP Range for resume); more
+    /// than `limit` bytes (the manifest's size) stop the download, so a registry cannot fill the disk.
     func fetchBlob(
-        _ digest: String, of name: ModelName, insecure: Bool, into path: String, from offset: Int64,
+        _ digest: String, of name: ModelName, insecure: Bool, into path: String, from offset: Int64, limit: Int64,
         progress: @escaping @Sendable (Int64) async -> Void
     ) async throws {
         let url = try baseURL(for: name, insecure: insecure) + "/v2/\(name.namespace)/\(name.model)/blobs/\(digest)"
@@ -94,6 +95,9 @@ public struct RegistryClient: Sendable {
         }
         var lastReport = ContinuousClock.now
         for try await buffer in response.body {
+            guard written + Int64(buffer.readableBytes) <= limit else {
+                throw WorkerError(.badGateway, "pull blob \(digest): the registry sent more than the manifest's size")
+            }
             try handle.write(contentsOf: Data(buffer: buffer))
             written += Int64(buffer.readableBytes)
             if ContinuousClock.now - lastReport > .milliseconds(100) {

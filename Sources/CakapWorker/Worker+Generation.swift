@@ -87,40 +87,6 @@ extension Worker {
         if isEmbeddingModel(model) { throw WorkerError.badRequest("\"\(name)\" does not support generate") }
     }
 
-    /// Options from the request over the model's params layer.
-    func effectiveOptions(_ requested: ModelOptions?, model: StoredModel) -> ModelOptions {
-        var options = requested ?? ModelOptions()
-        for (key, value) in model.parameters {
-            switch (key, value) {
-            case ("temperature", .number(let number)) where options.temperature == nil: options.temperature = number
-            case ("top_p", .number(let number)) where options.topP == nil: options.topP = number
-            case ("top_k", .number(let number)) where options.topK == nil: options.topK = Int(number)
-            case ("repeat_penalty", .number(let number)) where options.repeatPenalty == nil:
-                options.repeatPenalty = number
-            case ("num_ctx", .number(let number)) where options.numCtx == nil: options.numCtx = Int(number)
-            case ("stop", .strings(let stops)) where options.stop == nil: options.stop = stops
-            case ("stop", .string(let stop)) where options.stop == nil: options.stop = [stop]
-            default: break
-            }
-        }
-        return options
-    }
-
-    func acquire(_ model: StoredModel, options: ModelOptions?) async throws -> EngineScheduler.Lease {
-        let embedding = isEmbeddingModel(model)
-        var contextLength = options?.numCtx ?? configuration.contextLength
-        if embedding, let trained = modelHeader(model)?.contextLength { contextLength = min(contextLength, trained) }
-        guard contextLength >= 16 else { throw WorkerError.badRequest("num_ctx must be at least 16") }
-        let handle = ModelHandle(path: model.modelPath, displayName: model.name.displayName, isEmbedding: embedding)
-        do {
-            let lease = try await scheduler.acquire(handle, contextLength: contextLength)
-            if lease.loadDuration > .zero { metrics.recordLoad(lease.loadDuration) }
-            return lease
-        } catch let error as EngineError {
-            throw WorkerError(error.isBackoff ? .serviceUnavailable : .internalServerError, error.description)
-        }
-    }
-
     /// An empty prompt only loads the model (or unloads it with `keep_alive: 0`), as in Ollama.
     private func loadOnly(
         _ model: StoredModel, options: ModelOptions?, keepAlive requested: KeepAlive?, started: ContinuousClock.Instant,

@@ -17,8 +17,21 @@ extension Worker {
         } catch {
             throw WorkerError.badRequest("invalid model name '\(text)'")
         }
+        guard Self.isAllowed(name, by: configuration.pullModels) else {
+            throw WorkerError(
+                .forbidden,
+                "pulling \(name.displayName) is not allowed on this worker (an operator lists the models "
+                    + "a pull may fetch in CAKAP_PULL_MODELS)")
+        }
         let insecure = body.insecure ?? false
         let (manifestBytes, manifest) = try await registry.manifest(for: name, insecure: insecure)
+        let total = ([manifest.config] + manifest.layers).reduce(Int64(0)) { $0 &+ max(0, $1.size) }
+        guard total <= configuration.pullMaxBytes else {
+            throw WorkerError(
+                .forbidden,
+                "\(name.displayName) is \(total) bytes; this worker pulls at most \(configuration.pullMaxBytes) "
+                    + "(CAKAP_PULL_MAX_BYTES)")
+        }
         let (progress, continuation) = AsyncStream<ProgressResponse>.makeStream(bufferingPolicy: .bufferingNewest(64))
         let work = Task {
             defer { continuation.finish() }
@@ -65,8 +78,23 @@ extension Worker {
         _ = try await transfer.ensurePresent(
             fetch: { path, offset in
                 try await registry.fetchBlob(
-                    layer.digest, of: name, insecure: insecure, into: path, from: offset, progress: report)
+                    layer.digest, of: name, insecure: insecure, into: path, from: offset, limit: layer.size,
+                    progress: report)
             }, progress: report)
+    }
+
+    /// Whether `name` is in the operator's allowlist: `*`, or an entry with the same host,
+    /// namespace and model, and the same tag when the entry names one (issue 19).
+    static func isAllowed(_ name: ModelName, by allowlist: [String]) -> Bool {
+        if allowlist.contains("*") { return true }
+        return allowlist.contains { entry in
+            guard let allowed = try? ModelName(parsing: entry) else { return false }
+            let namesTag = entry.split(separator: "/").last?.contains(":") ?? false
+            return allowed.host.lowercased() == name.host.lowercased()
+                && allowed.namespace.lowercased() == name.namespace.lowercased()
+                && allowed.model.lowercased() == name.model.lowercased()
+                && (!namesTag || allowed.tag.lowercased() == name.tag.lowercased())
+        }
     }
 
     static func pullError(_ error: any Error) -> WorkerError {

@@ -67,7 +67,8 @@ public func buildWorkerApplication(
             loadTimeout: configuration.loadTimeout, httpClient: httpClient, logger: logger)
     let scheduler = EngineScheduler(
         launcher: launcher, parallel: configuration.numParallel, maxQueue: configuration.maxQueue,
-        threads: configuration.threads, drainTimeout: configuration.drainTimeout, logger: logger)
+        threads: configuration.threads, maxEngines: configuration.maxEngines,
+        drainTimeout: configuration.drainTimeout, logger: logger)
     let worker = Worker(
         configuration: configuration, store: store, scheduler: scheduler,
         registry: RegistryClient(

@@ -22,6 +22,20 @@ public struct WorkerConfiguration: Sendable {
     public var keepAlive: Duration? = .seconds(300)
     /// Default context window per request. `CAKAP_CONTEXT_LENGTH`, default 2048 (Ollama 0.6's).
     public var contextLength: Int = 2048
+    /// Largest `num_ctx` a request may ask for; more is a 400. Requests are rounded up to a power
+    /// of two (at least 512) so that distinct values share engines. `CAKAP_MAX_CONTEXT_LENGTH`,
+    /// default 32768.
+    public var maxContextLength: Int = 32768
+    /// Most `llama-server` engines at once; a new one stops the least recently used idle one,
+    /// or the request gets 503 when all are busy. `CAKAP_MAX_ENGINES`, default 4.
+    public var maxEngines: Int = 4
+    /// Models `/api/pull` may fetch (names as `model:tag` or `namespace/model:tag`; a name without
+    /// a tag allows every tag). `CAKAP_PULL_MODELS`, comma-separated; default `*` (any name of an
+    /// allowed host). Learners never reach pull through the edge (issue 19); this narrows what an
+    /// operator's pull can bring in.
+    public var pullModels: [String] = ["*"]
+    /// Largest model (all layers together) `/api/pull` accepts. `CAKAP_PULL_MAX_BYTES`, default 8 GiB.
+    public var pullMaxBytes: Int64 = 8 << 30
     /// CPU threads per engine (`-t`). `CAKAP_NUM_THREADS`, default: all cores.
     public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     /// Registry for names not in the store. `CAKAP_REGISTRY`, default `https://registry.ollama.ai`.
@@ -79,6 +93,12 @@ public struct WorkerConfiguration: Sendable {
         configuration.maxQueue = try integer(Settings.maxQueue, 0...100_000) ?? configuration.maxQueue
         configuration.contextLength = try integer(Settings.contextLength, 64...1_048_576) ?? configuration.contextLength
         configuration.threads = try integer(Settings.numThreads, 1...1024) ?? configuration.threads
+        configuration.maxContextLength =
+            try integer(Settings.maxContextLength, 512...1_048_576) ?? configuration.maxContextLength
+        configuration.maxEngines = try integer(Settings.maxEngines, 1...64) ?? configuration.maxEngines
+        configuration.pullMaxBytes = Int64(
+            try integer(Settings.pullMaxBytes, 1...(1 << 50)) ?? Int(configuration.pullMaxBytes))
+        configuration.pullModels = list(Settings.pullModels)?.map { $0.lowercased() } ?? configuration.pullModels
         configuration.maxBodyBytes = try integer(Settings.maxBodyBytes, 1024...1 << 30) ?? configuration.maxBodyBytes
         if let text = environment[Settings.keepAlive] {
             guard let keepAlive = KeepAlive(parsing: text) else {

@@ -23,6 +23,9 @@ public struct WorkerError: Error, HTTPResponseError, CustomStringConvertible, Se
     /// Ollama's 503 when the queue is full.
     public static let busy = WorkerError(
         .serviceUnavailable, "server busy, please try again.  maximum pending requests exceeded")
+    /// 503 when a new engine is needed but `CAKAP_MAX_ENGINES` engines exist and all are busy.
+    public static let enginesBusy = WorkerError(
+        .serviceUnavailable, "server busy, please try again.  every engine of this worker is in use")
     /// 503 while draining for shutdown.
     public static let shuttingDown = WorkerError(.serviceUnavailable, "server is shutting down")
 

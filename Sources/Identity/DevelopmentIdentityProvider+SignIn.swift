@@ -44,19 +44,22 @@ extension DevelopmentIdentityProvider {
         guard let username else { throw CognitoError.invalidParameter("Missing required parameter USERNAME") }
         guard let password else { throw CognitoError.invalidParameter("Missing required parameter PASSWORD") }
         try refresh()
-        guard let user = database.user(email: username.trimmingCharacters(in: .whitespaces)) else {
-            // As slow as a wrong password, so timing does not tell which addresses have accounts.
+        let account = username.trimmingCharacters(in: .whitespaces).lowercased()
+        // Checked and counted before the bcrypt wait, with no `await` in between (issue 19): the
+        // actor runs other sign-ins during the wait, and checking before but counting after let
+        // hundreds of guesses in. The attempt counts as a failure until the password proves right.
+        if Self.isLocked(failedSignIns[account], now: now()) { throw CognitoError.passwordAttemptsExceeded }
+        recordFailure(in: &failedSignIns, key: account, allowed: settings.maximumPasswordAttempts)
+        guard let user = database.user(email: account) else {
+            // As slow as a wrong password, and locked out the same way, so neither the answer nor
+            // its timing tells which addresses have accounts.
             _ = await PasswordHasher.verify(password, hash: await decoy())
             throw settings.preventUserExistenceErrors ? CognitoError.incorrectCredentials : .userNotFound
         }
-        if let lockedUntil = failedSignIns[user.sub]?.lockedUntil, lockedUntil > now() {
-            throw CognitoError.passwordAttemptsExceeded
-        }
         guard await PasswordHasher.verify(password, hash: user.passwordHash) else {
-            recordFailedSignIn(sub: user.sub)
             throw CognitoError.incorrectCredentials
         }
-        failedSignIns[user.sub] = nil
+        failedSignIns[account] = nil
         // Re-read after the wait: an operator may have confirmed, or the password changed meanwhile.
         try refresh()
         guard let current = database.users[user.sub], current.passwordHash == user.passwordHash else {
@@ -143,14 +146,23 @@ extension DevelopmentIdentityProvider {
         return Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }).base64URLEncodedString()
     }
 
-    private func recordFailedSignIn(sub: String) {
-        var failures = failedSignIns[sub] ?? FailedSignIns()
+    /// Whether a lockout of ``recordFailure(in:key:allowed:)`` is running.
+    static func isLocked(_ failures: FailedSignIns?, now: Date) -> Bool {
+        guard let lockedUntil = failures?.lockedUntil else { return false }
+        return lockedUntil > now
+    }
+
+    /// One more failure for `key`; from the `allowed`th on, a lockout of `base` seconds doubling
+    /// with each further failure, up to 15 min.
+    func recordFailure(in table: inout [String: FailedSignIns], key: String, allowed: Int, base: Double = 1) {
+        var failures = table[key] ?? FailedSignIns()
         failures.count += 1
-        let excess = failures.count - settings.maximumPasswordAttempts
+        let excess = failures.count - allowed
         if excess >= 0 {
-            failures.lockedUntil = now() + min(pow(2, Double(excess)), 900)
+            failures.lockedUntil = now() + min(base * pow(2, Double(min(excess, 20))), 900)
         }
-        failedSignIns[sub] = failures
+        table[key] = failures
+        if table.count > 100_000 { table = table.filter { Self.isLocked($0.value, now: now()) } }
     }
 
     private func decoy() async -> String {

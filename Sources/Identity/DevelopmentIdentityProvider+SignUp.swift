@@ -38,11 +38,13 @@ extension DevelopmentIdentityProvider {
         try checkClient(request.clientId)
         let email = try requiredUsername(request.username)
         guard let code = request.confirmationCode else { throw CognitoError.missing("confirmationCode") }
+        try checkCodeLockout(email)
         let outcome: Result<Void, CognitoError> = try update { database in
             guard var user = database.user(email: email) else {
                 return .failure(settings.preventUserExistenceErrors ? .codeMismatch : .userNotFound)
             }
             guard user.status == .unconfirmed else {
+                if settings.preventUserExistenceErrors { return .failure(.codeMismatch) }
                 return .failure(CognitoError(.notAuthorized, "User cannot be confirmed. Current status is CONFIRMED"))
             }
             let result = check(code, against: &user.confirmationCode, sub: user.sub)
@@ -54,7 +56,7 @@ extension DevelopmentIdentityProvider {
             database.users[user.sub] = user
             return result
         }
-        try outcome.get()
+        try settle(outcome, account: email)
         return EmptyResponse()
     }
 
@@ -63,7 +65,11 @@ extension DevelopmentIdentityProvider {
         let email = try requiredUsername(request.username)
         let code: String? = try update { database in
             guard var user = database.user(email: email) else { return nil }
-            guard user.status == .unconfirmed else { throw CognitoError.invalidParameter("User is already confirmed.") }
+            guard user.status == .unconfirmed else {
+                // Pretends to deliver, as for an unknown address (issue 19: no enumeration).
+                if settings.preventUserExistenceErrors { return nil }
+                throw CognitoError.invalidParameter("User is already confirmed.")
+            }
             let (code, pending) = PendingCode.make(
                 for: user.sub, lifetime: settings.confirmationCodeValidity, now: now())
             user.confirmationCode = pending
@@ -84,6 +90,7 @@ extension DevelopmentIdentityProvider {
         let code: String? = try update { database in
             guard var user = database.user(email: email) else { return nil }
             guard user.emailVerified else {
+                if settings.preventUserExistenceErrors { return nil }
                 throw CognitoError.invalidParameter(
                     "Cannot reset password for the user as there is no registered/verified email or phone_number")
             }
@@ -106,22 +113,48 @@ extension DevelopmentIdentityProvider {
         guard let code = request.confirmationCode else { throw CognitoError.missing("confirmationCode") }
         guard let password = request.password else { throw CognitoError.missing("password") }
         try checkNewPassword(password)
-        let passwordHash = await PasswordHasher.hash(password, cost: settings.bcryptCost)
-        let outcome: Result<Void, CognitoError> = try update { database in
+        // The code first, the bcrypt hash only after a right one (issue 19: hashing first let
+        // anyone spend the server's CPU without an account, and timing told accounts apart).
+        try checkCodeLockout(email)
+        let outcome: Result<String, CognitoError> = try update { database in
             guard var user = database.user(email: email) else {
                 return .failure(settings.preventUserExistenceErrors ? .codeMismatch : .userNotFound)
             }
             let result = check(code, against: &user.resetCode, sub: user.sub)
-            if case .success = result {
-                user.passwordHash = passwordHash
-                user.updatedAt = now()
-            }
             database.users[user.sub] = user
-            return result
+            return result.map { user.sub }
         }
-        try outcome.get()
-        if let sub = database.user(email: email)?.sub { failedSignIns[sub] = nil }
+        let sub = try settle(outcome, account: email)
+        let passwordHash = await PasswordHasher.hash(password, cost: settings.bcryptCost)
+        try update { database in
+            guard var user = database.users[sub] else { return }
+            user.passwordHash = passwordHash
+            user.updatedAt = now()
+            database.users[sub] = user
+            // A reset signs out everywhere: whoever knew the old password loses its refresh tokens.
+            database.sessions = database.sessions.filter { $0.value.sub != sub }
+        }
+        failedSignIns[email] = nil
         return EmptyResponse()
+    }
+
+    /// Refuses a code check while the account's wrong codes have it locked out.
+    private func checkCodeLockout(_ account: String) throws {
+        if Self.isLocked(failedCodeChecks[account], now: now()) { throw CognitoError.attemptsExceeded }
+    }
+
+    /// Counts a wrong code against the account (known or not) or clears its count, then returns
+    /// the outcome's value or throws its error.
+    private func settle<Value>(_ outcome: Result<Value, CognitoError>, account: String) throws -> Value {
+        switch outcome {
+        case .success: failedCodeChecks[account] = nil
+        case .failure(let error) where error.code == .codeMismatch || error.code == .limitExceeded:
+            // Two codes' worth of guesses, then a lockout of a minute that doubles up to 15 minutes:
+            // about 110 guesses a day against a million codes.
+            recordFailure(in: &failedCodeChecks, key: account, allowed: 2 * settings.maximumCodeAttempts, base: 60)
+        case .failure: break
+        }
+        return try outcome.get()
     }
 
     // MARK: Checks

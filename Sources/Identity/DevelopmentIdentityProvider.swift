@@ -29,8 +29,16 @@ public actor DevelopmentIdentityProvider {
     private var keys: JWTKeyCollection?
     var database: IdentityDatabase
     private var databaseStamp: FileStamp?
-    /// Consecutive wrong passwords by `sub` (kept in memory only, like a short-lived lockout).
+    /// Consecutive wrong passwords by username, known or not (so a lockout does not reveal which
+    /// addresses have accounts); kept in memory only, like a short-lived lockout.
     var failedSignIns: [String: FailedSignIns] = [:]
+    /// Wrong confirmation and reset codes by username. Not cleared when a new code is sent
+    /// (ForgotPassword, ResendConfirmationCode), so asking for codes again and again does not
+    /// buy more guesses (issue 19): a 6-digit code cannot be brute-forced.
+    var failedCodeChecks: [String: FailedSignIns] = [:]
+    /// Requests per client address and per username (issue 19: `/idp` had no rate limit).
+    let addressLimiter: Throttle
+    let accountLimiter: Throttle
     /// A hash to check against when the user does not exist, so that answer takes as long as a wrong password.
     var decoyHash: String?
 
@@ -62,6 +70,8 @@ public actor DevelopmentIdentityProvider {
         self.files = files
         self.logger = logger
         self.now = now
+        self.addressLimiter = Throttle(rate: settings.requestsPerSecondPerAddress, burst: settings.burstPerAddress)
+        self.accountLimiter = Throttle(rate: settings.requestsPerSecondPerAccount, burst: settings.burstPerAccount)
         self.keyID = keyID
         self.privateKey = try JWTKit.Insecure.RSA.PrivateKey(backing: privateKey)
         self.database = database

@@ -41,6 +41,17 @@ public struct IdentityPoolSettings: Sendable {
     /// does on a real pool), for clients with no confirmation page such as the brief's reference
     /// client. Default `false`: an operator or the emailed code confirms (R-AUTH-7).
     public var autoConfirmSignUp: Bool
+    /// Requests per second one client address may send, sustained (`TooManyRequestsException`
+    /// beyond). Default 20, with bursts of `burstPerAddress` (default 300: a class signing up
+    /// together from one school's address, or `cakap bench`'s 100 learners from loopback).
+    public var requestsPerSecondPerAddress: Double
+    /// See `requestsPerSecondPerAddress`.
+    public var burstPerAddress: Double
+    /// Requests per second naming one username (sign-in, codes, resets), sustained. Default 0.2
+    /// (one every 5 s), with bursts of `burstPerAccount` (default 20).
+    public var requestsPerSecondPerAccount: Double
+    /// See `requestsPerSecondPerAccount`.
+    public var burstPerAccount: Double
 
     /// Settings with every default above.
     public init(poolId: String, clientId: String, region: String, publicBaseURL: String) {
@@ -58,6 +69,10 @@ public struct IdentityPoolSettings: Sendable {
         self.bcryptCost = 10
         self.preventUserExistenceErrors = true
         self.autoConfirmSignUp = false
+        self.requestsPerSecondPerAddress = 20
+        self.burstPerAddress = 300
+        self.requestsPerSecondPerAccount = 0.2
+        self.burstPerAccount = 20
     }
 
     /// The development pool: `us-east-1_CakapDev1` with client `cakapdevelopmentclient0001`.

@@ -7,19 +7,23 @@ import Logging
 /// `minimumRefetchInterval`, so a stream of tokens with made-up `kid`s cannot turn the verifier
 /// into a load generator against the JWKS endpoint. Concurrent misses share one fetch. Until a
 /// first fetch succeeds, every verification fails as "key set unavailable" (500) and the fetch is
-/// retried at most once a second.
+/// retried at most once a second. A key set older than `maximumAge` is fetched again on the next
+/// use, so a key the pool removed stops being trusted within that time (issue 19: it stayed
+/// trusted until some token named an unknown `kid`); if that fetch fails the old keys stay.
 actor KeySetCache {
     private let source: any KeySetSource
     private let minimumRefetchInterval: Duration
+    private let maximumAge: Duration
     private let logger: Logger
     /// RS256 verifiers by `kid`, each holding exactly one key.
     private var keysByID: [String: JWTKeyCollection] = [:]
     private var lastFetch: ContinuousClock.Instant?
     private var fetching: Task<[String: JWTKeyCollection], any Error>?
 
-    init(source: any KeySetSource, minimumRefetchInterval: Duration, logger: Logger) {
+    init(source: any KeySetSource, minimumRefetchInterval: Duration, maximumAge: Duration, logger: Logger) {
         self.source = source
         self.minimumRefetchInterval = minimumRefetchInterval
+        self.maximumAge = maximumAge
         self.logger = logger
     }
 
@@ -27,7 +31,7 @@ actor KeySetCache {
     /// - Returns: `nil` when the key set (fresh or not) has no such key.
     /// - Throws: when no key set has been fetched yet and fetching fails (retried at most once a second).
     func keys(for keyID: String) async throws -> JWTKeyCollection? {
-        if let keys = keysByID[keyID] { return keys }
+        if let keys = keysByID[keyID], let lastFetch, ContinuousClock.now - lastFetch < maximumAge { return keys }
         if let fetching {
             // The caller that started the fetch may resume after this one (actor reentrancy), so
             // take its result here too: otherwise a concurrent first request saw no keys (500).

@@ -51,6 +51,8 @@ public struct TokenVerifier: Sendable {
     ///   - keySource: where the JWKS comes from.
     ///   - clockSkew: leeway for `nbf`/`iat`, seconds. Default 60.
     ///   - minimumRefetchInterval: the shortest time between two JWKS fetches. Default 30 s.
+    ///   - maximumKeySetAge: a key set older than this is fetched again on next use, so a removed
+    ///     key stops being trusted. Default 10 minutes.
     ///   - logger: for fetch failures. Default: discards.
     ///   - resultCacheSeconds: how long a token whose signature verified is remembered, so it is not
     ///     verified again (API Gateway's authorizer result caching; ``VerifiedTokenCache``). The
@@ -58,7 +60,7 @@ public struct TokenVerifier: Sendable {
     ///   - now: the clock. Default: the system clock.
     public init(
         issuer: String, audience: String, keySource: some KeySetSource, clockSkew: TimeInterval = 60,
-        minimumRefetchInterval: Duration = .seconds(30),
+        minimumRefetchInterval: Duration = .seconds(30), maximumKeySetAge: Duration = .seconds(600),
         logger: Logger = Logger(label: "cakap.identity.verifier", factory: { _ in SwiftLogNoOpLogHandler() }),
         resultCacheSeconds: TimeInterval = 0,
         now: @escaping @Sendable () -> Date = { Date() }
@@ -66,7 +68,9 @@ public struct TokenVerifier: Sendable {
         self.issuer = issuer
         self.audience = audience
         self.clockSkew = clockSkew
-        self.cache = KeySetCache(source: keySource, minimumRefetchInterval: minimumRefetchInterval, logger: logger)
+        self.cache = KeySetCache(
+            source: keySource, minimumRefetchInterval: minimumRefetchInterval, maximumAge: maximumKeySetAge,
+            logger: logger)
         self.verifiedTokens = resultCacheSeconds > 0 ? VerifiedTokenCache(timeToLive: resultCacheSeconds) : nil
         self.now = now
     }

@@ -27,7 +27,12 @@ public struct TutorServer: Sendable {
 
     /// The HTTP application on `host:port`.
     public func application(host: String, port: Int) -> some ApplicationProtocol {
-        Application(router: makeRouter(), configuration: .init(address: .hostname(host, port: port)), logger: logger)
+        // Issue 19: a body must arrive within 20 s of its head, as at the edge. No idle timeout: the
+        // edge's pooled connections stay open (closing them could race a request being sent).
+        Application(
+            router: makeRouter(),
+            server: .http1(configuration: .guarded(idleTimeout: nil, bodyDeadline: .seconds(20))),
+            configuration: .init(address: .hostname(host, port: port)), logger: logger)
     }
 
     /// `/healthz`, then everything under `/tutor/` goes to the route table of `TutorAPI`.
@@ -46,7 +51,9 @@ public struct TutorServer: Sendable {
         do {
             identity = try await verifier.verify(authorizationHeader: request.headers[.authorization])
         } catch {
-            return Self.respond(.error(401, "sign in again: \(error)"))
+            // The client learns only that it must sign in again; which check failed is logged (issue 19).
+            logger.info("token refused", metadata: ["reason": "\(error)"])
+            return Self.respond(.error(401, "sign in again"))
         }
         var request = request
         let body: ByteBuffer
@@ -59,7 +66,7 @@ public struct TutorServer: Sendable {
             method: request.method.rawValue, path: request.uri.path, body: Array(buffer: body),
             caller: identity.sub, authorization: request.headers[.authorization])
         let api = self.api
-        guard let answer = await gate.run({ await api.handle(call) }) else {
+        guard let answer = await gate.run(for: identity.sub, { await api.handle(call) }) else {
             let load = await gate.load
             logger.warning(
                 "tutor busy, request refused",

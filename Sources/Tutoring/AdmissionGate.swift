@@ -3,10 +3,15 @@
 /// in is refused at once (the caller answers 503 with `Retry-After`), so under overload learners
 /// get a quick, documented answer to retry instead of a queue that grows until their client times
 /// out (issue 9's load run: feedback under starvation did not answer within 180 s).
+/// One user holds at most `maxPerUser` of the running and waiting places together (issue 19: one
+/// learner could fill all 16 + 32), so the others always find room.
 public actor AdmissionGate {
     public let maxRunning: Int
     public let maxWaiting: Int
     public let maxWait: Duration
+    /// The most places (running and waiting) one user may hold at once.
+    public let maxPerUser: Int
+    private var perUser: [String: Int] = [:]
 
     private var running = 0
     private var waiters: [(id: UInt64, continuation: CheckedContinuation<Bool, Never>)] = []
@@ -14,14 +19,30 @@ public actor AdmissionGate {
     /// Requests refused since start (full queue or waited too long), for the log and tests.
     public private(set) var refused = 0
 
-    public init(maxRunning: Int, maxWaiting: Int, maxWait: Duration) {
+    /// - Parameter maxPerUser: places one user may hold; default 4.
+    public init(maxRunning: Int, maxWaiting: Int, maxWait: Duration, maxPerUser: Int = 4) {
         self.maxRunning = max(1, maxRunning)
         self.maxWaiting = max(0, maxWaiting)
         self.maxWait = maxWait
+        self.maxPerUser = max(1, maxPerUser)
     }
 
     /// Runs `work` when a turn comes; nil when the request is refused.
-    public func run<Value: Sendable>(_ work: @Sendable () async -> Value) async -> Value? {
+    /// - Parameter user: who asks (the token's `sub`); nil is not counted per user.
+    public func run<Value: Sendable>(for user: String? = nil, _ work: @Sendable () async -> Value) async -> Value? {
+        if let user {
+            guard perUser[user, default: 0] < maxPerUser else {
+                refused += 1
+                return nil
+            }
+            perUser[user, default: 0] += 1
+        }
+        defer {
+            if let user {
+                perUser[user, default: 1] -= 1
+                if perUser[user] == 0 { perUser[user] = nil }
+            }
+        }
         guard await enter() else { return nil }
         let value = await work()
         leave()

@@ -87,8 +87,13 @@ public struct TextEdit: Sendable, Equatable {
 /// Runs `harper-cli` on texts (one process per batch: it takes about 0.5 s to start).
 public struct HarperProcess: Sendable {
     public let executable: String
+    /// The longest one run may take before it is killed and the lint fails. Default 30 s.
+    public let timeout: Duration
 
-    public init(executable: String) { self.executable = executable }
+    public init(executable: String, timeout: Duration = .seconds(30)) {
+        self.executable = executable
+        self.timeout = timeout
+    }
 
     /// Harper could not run or printed something else than its JSON.
     public struct Failure: Error, CustomStringConvertible {
@@ -99,7 +104,9 @@ public struct HarperProcess: Sendable {
     /// must not contain line breaks (they are replaced by spaces, which keeps offsets).
     public func lint(_ texts: [String]) throws -> [[HarperLint]] {
         let folder = NSTemporaryDirectory() + "cakap-harper-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        // Owner only: the folder holds learners' texts (issue 19).
+        try FileManager.default.createDirectory(
+            atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let lines = texts.map { $0.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ") }
         let document = lines.joined(separator: "\n")
@@ -108,7 +115,7 @@ public struct HarperProcess: Sendable {
             executable: executable,
             arguments: ["lint", "--format", "json", "--no-color", "--quiet", folder + "/input.txt"],
             outputPath: folder + "/out.json", errorPath: folder + "/err.txt")
-        _ = process.waitUntilExit()  // non-zero when it found lints
+        _ = process.waitUntilExit(killingAfter: timeout)  // non-zero when it found lints
         struct FileResult: Decodable { var lints: [HarperLint] }
         let output = Self.jsonPart(of: FileManager.default.contents(atPath: folder + "/out.json") ?? Data())
         guard let files = try? JSONDecoder().decode([FileResult].self, from: output) else {

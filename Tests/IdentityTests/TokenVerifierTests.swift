@@ -276,6 +276,31 @@ extension TokenVerifierTests {
     }
 }
 
+extension TokenVerifierTests {
+    /// Issue 19: without a maximum age the removed key stayed trusted until a token named an
+    /// unknown `kid` (the second verification passed).
+    @Test func aKeyRemovedFromTheKeySetStopsBeingTrusted() async throws {
+        let keys = try await Keys()
+        defer { keys.fixture.removeDirectory() }
+        let source = SwitchableKeySetSource(keySet: keys.keySet)
+        let verifier = TokenVerifier(
+            issuer: keys.settings.issuer, audience: keys.settings.clientId, keySource: source,
+            minimumRefetchInterval: .milliseconds(50), maximumKeySetAge: .milliseconds(100))
+        let token = try await keys.token(keys.claims())
+        #expect(try await verifier.verify(authorizationHeader: token).name == "Nina")
+        source.switchTo(Data(#"{"keys":[]}"#.utf8))
+        try await Task.sleep(for: .milliseconds(150))
+        await #expect(throws: AuthorizationError.self) { try await verifier.verify(authorizationHeader: token) }
+    }
+}
+
+final class SwitchableKeySetSource: KeySetSource, Sendable {
+    private let current: Synchronization.Mutex<Data>
+    init(keySet: Data) { current = Synchronization.Mutex(keySet) }
+    func switchTo(_ keySet: Data) { current.withLock { $0 = keySet } }
+    func fetchKeySet() async throws -> Data { current.withLock { $0 } }
+}
+
 /// Answers after a short pause, so that concurrent first verifications wait on one fetch.
 struct SlowKeySetSource: KeySetSource {
     let keySet: Data

@@ -36,6 +36,26 @@ import Testing
         #expect(await gate.run { 7 } == 7)
     }
 
+    /// Issue 19: one learner holding `maxPerUser` places is refused another, while a second learner
+    /// still gets in; without the per-user count the flood would fill every place.
+    @Test func oneUserCannotFillTheGate() async throws {
+        let gate = AdmissionGate(maxRunning: 4, maxWaiting: 4, maxWait: .seconds(30), maxPerUser: 2)
+        let latch = Latch()
+        let held = (0..<2).map { _ in
+            Task {
+                await gate.run(for: "mallory") {
+                    await latch.wait(); return true
+                }
+            }
+        }
+        while await gate.load != (2, 0) { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(await gate.run(for: "mallory") { true } == nil)
+        #expect(await gate.run(for: "alice") { true } == true)
+        await latch.release()
+        for task in held { #expect(await task.value == true) }
+        #expect(await gate.run(for: "mallory") { true } == true)
+    }
+
     @Test func aWaiterThatWaitsTooLongIsRefused() async throws {
         let gate = AdmissionGate(maxRunning: 1, maxWaiting: 4, maxWait: .milliseconds(100))
         let latch = Latch()

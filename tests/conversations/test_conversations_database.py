@@ -110,3 +110,47 @@ def test_similar_over_thousands_of_vectors_uses_the_hnsw_index_and_agrees_with_a
         WHERE uid = '{bob.sub}' AND id = '{seed['id']}')::vector(384) LIMIT 5""")
     assert "conversations_embedding_hnsw_384" in plan
     assert http.delete(root, headers=bob.headers).json()["deleted"] == 2501
+
+
+def psql_as(stack: Stack, user: str, password: str, sql: str) -> subprocess.CompletedProcess:
+    import os
+
+    from conftest import CAKAP_HOME
+
+    binary = PSQL_MIRROR if os.geteuid() == 0 else str(CAKAP_HOME / "engines/postgres-pgserver-0.1.4/pgserver/pginstall/bin/psql")
+    return subprocess.run(
+        [binary, "-h", "127.0.0.1", "-p", str(stack.pg_port), "-U", user, "-d", "postgres", "-At", "-c", sql],
+        capture_output=True, text=True, env={**os.environ, "PGPASSWORD": password}, timeout=30,
+    )  # fmt: skip
+
+
+def test_the_functions_run_as_a_least_privilege_role(stack: Stack, alice: User, http) -> None:
+    """R-DB-3, issue 19: the owner's run with DB_APP_USER / DB_APP_PASSWORD creates the role
+    `cakap_fn`; a service connecting as `cakap_fn` starts (it needs no DDL once the schema is
+    there), stores and reads a conversation, and the role can neither drop, alter nor create a
+    table. Before the fix there was no such role: the functions ran as the master account."""
+    password = "fn-" + uuid.uuid4().hex
+    owner_port, function_port = free_port(), free_port()
+    owner = stack.conversations_process(owner_port, name="conversations-owner", embed=False)
+    owner.env = {**owner.env, "DB_APP_USER": "cakap_fn", "DB_APP_PASSWORD": password}
+    owner.start()
+    try:
+        owner.wait_http(f"http://127.0.0.1:{owner_port}/healthz", timeout=60)
+    finally:
+        owner.stop()
+    function = stack.conversations_process(function_port, name="conversations-fn", embed=False)
+    function.env = {**function.env, "DB_USER": "cakap_fn", "DB_PASSWORD": password}
+    function.start()
+    try:
+        function.wait_http(f"http://127.0.0.1:{function_port}/healthz", timeout=60)
+        root = f"http://127.0.0.1:{function_port}/conversations/{alice.sub}"
+        body = {"id": str(uuid.uuid4()), "title": "as the function role", "conversation": []}
+        assert http.post(root, json=body, headers=alice.headers).status_code == 201
+        assert http.get(f"{root}/{body['id']}", headers=alice.headers).json()["title"] == "as the function role"
+    finally:
+        function.stop()
+    for statement in ("DROP TABLE conversations", "ALTER TABLE conversations ADD COLUMN x int",
+                      "CREATE TABLE cakap_fn_probe (a int)", "TRUNCATE conversations"):  # fmt: skip
+        result = psql_as(stack, "cakap_fn", password, statement)
+        assert result.returncode != 0 and "denied" in result.stderr, f"{statement}: {result.stdout}{result.stderr}"
+    assert psql(stack, "SELECT rolsuper OR rolcreaterole OR rolcreatedb FROM pg_roles WHERE rolname = 'cakap_fn'") == "f"

@@ -95,11 +95,15 @@ def test_plain_connections_are_refused_by_the_endpoint(stack: Stack, tls_databas
     assert "schema could not be prepared" in service.log_text() and "crashed" not in service.log_text()
 
 
-def test_verify_full_refuses_a_certificate_from_another_ca(stack: Stack, tls_database: dict) -> None:
+@pytest.mark.parametrize("mode", ["verify-full", "require"])
+def test_verify_full_refuses_a_certificate_from_another_ca(stack: Stack, tls_database: dict, mode: str) -> None:
+    """R-DB-3, issue 19: `require` verifies too (libpq's does not; before the fix `require` accepted
+    any certificate, so whoever sat on the path could read the password)."""
     port = free_port()
     service = Process(
-        "conversations-wrong-ca", ["conversations", "--port", str(port), "--edge", stack.edge, "--startup-patience", "3"],
-        stack.folder, service_env(tls_database, "verify-full", tls_database["other_ca"]),
+        f"conversations-wrong-ca-{mode}",
+        ["conversations", "--port", str(port), "--edge", stack.edge, "--startup-patience", "3"],
+        stack.folder, service_env(tls_database, mode, tls_database["other_ca"]),
     ).start()
     try:
         # It never serves: start-up keeps failing to prepare the schema, then exits with the reason.

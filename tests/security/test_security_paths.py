@@ -78,7 +78,8 @@ def test_model_names_cannot_traverse_the_store(fleet, alice, name, setup_paths):
     and destination, through the edge → 400 `invalid model name` or 404, no file content in the
     answer, and nothing created outside the model store."""
     calls = [
-        ("/us-east-1/pull", {"model": name, "insecure": True, "stream": False}, (400, 404)),
+        # Pull is an operator's (issue 19): refused before the name is read.
+        ("/us-east-1/pull", {"model": name, "insecure": True, "stream": False}, (403,)),
         ("/us-west-2/show", {"model": name}, (400, 404)),
         ("/us-east-1/chat", {"model": name, "messages": [{"role": "user", "content": "hi"}], "stream": False},
          (400, 404)),
@@ -123,8 +124,9 @@ def test_copy_is_not_part_of_the_public_api(fleet, alice):
 def test_pull_cannot_reach_a_host_the_learner_chooses(fleet, alice, host):
     """Issue 9 (SSRF): `/api/pull` with a registry host in the name (cloud metadata, the local
     database, any site) → 403 from the worker before it opens a connection; only the configured
-    registry serves names (an operator may allow more with CAKAP_PULL_HOSTS)."""
-    response = fleet.call_edge("POST", "/us-east-1/pull", token=alice.id_token,
-                               json={"model": f"{host}/library/x:latest", "insecure": True, "stream": False})
+    registry serves names (an operator may allow more with CAKAP_PULL_HOSTS). Learners cannot pull
+    at all (issue 19), so this is the operator's route: the region's balancer."""
+    response = fleet.post(fleet.balancer("us-east-1") + "/api/pull",
+                          json={"model": f"{host}/library/x:latest", "insecure": True, "stream": False})
     assert response.status_code == 403, response.text
     assert "CAKAP_PULL_HOSTS" in response.json()["error"]

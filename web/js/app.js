@@ -131,6 +131,7 @@ function wireAccount() {
   document.getElementById("sign-out").addEventListener("click", async () => {
     signingOut = true;
     chat.reset();
+    await conversations.clearOnSignOut();
     await session.signOut();
     signingOut = false;
   });

@@ -49,6 +49,19 @@ export function save(conversation) {
   return flush();
 }
 
+/** Sends what it can, then forgets this learner's outbox: on a shared computer the next person
+ * must not find (or have sent under their name) the last one's text (issue 19). Resolves to the
+ * number of conversations that could not be sent and were dropped. */
+export async function clearOnSignOut() {
+  if (!session.user()) return 0;
+  // At most 5 s: a learner signing out on a slow network is not kept waiting.
+  const timeout = new Promise((resolve) => setTimeout(() => resolve(pending().length), 5000));
+  const left = await Promise.race([flush(), timeout]).catch(() => pending().length);
+  localStorage.removeItem(outboxKey());
+  for (const listener of listeners) listener(0);
+  return left;
+}
+
 /** Sends everything queued (changes queued meanwhile too); resolves to the number still waiting. */
 export function flush() {
   // `.finally` runs after the assignment even when nothing is queued (an async function with no

@@ -1,7 +1,9 @@
 import Foundation
 
-/// Per-user token buckets: `rate` requests per second sustained, `burst` at once (429 beyond).
-actor Throttle {
+/// Token buckets by key (a user, an address): `rate` requests per second sustained, `burst` at
+/// once. The edge throttles each user with one (429 beyond); the development identity provider
+/// limits each client address and each username with two.
+public actor Throttle {
     struct Bucket {
         var tokens: Double
         var updated: ContinuousClock.Instant
@@ -11,13 +13,16 @@ actor Throttle {
     let burst: Double
     private var buckets: [String: Bucket] = [:]
 
-    init(rate: Double, burst: Double) {
+    /// - Parameters:
+    ///   - rate: tokens added per second.
+    ///   - burst: the most tokens a bucket holds (a new key starts full).
+    public init(rate: Double, burst: Double) {
         self.rate = rate
         self.burst = burst
     }
 
     /// Takes one token for `user`; false when the bucket is empty.
-    func allow(_ user: String) -> Bool {
+    public func allow(_ user: String) -> Bool {
         let now = ContinuousClock.now
         var bucket = buckets[user] ?? Bucket(tokens: burst, updated: now)
         let elapsed = now - bucket.updated
