@@ -4,15 +4,18 @@ import Tutoring
 extension TutorAPI {
     /// The tutor with its real parts: Harper, the models through the balancers (`llm`, tried in
     /// order), and for memory the conversations API at `conversations` or the given `history`. One builder for
-    /// `cakap tutor` and the tutor Lambda.
+    /// `cakap tutor` and the tutor Lambda. `modelUse`: what the feedback asks the model for; nothing
+    /// by default (issue 18: gemma3:270m's rewrite and advice did not earn their seconds).
     public static func make(
         harper: String, wordLevels: WordLevels, llm: [String], model: String, embedModel: String,
-        conversations: String?, history: (any MistakeHistory)? = nil, httpClient: HTTPClient
+        conversations: String?, history: (any MistakeHistory)? = nil, httpClient: HTTPClient,
+        modelUse: FeedbackEngine.ModelUse = []
     ) -> TutorAPI {
         let checker = HarperProcess(executable: harper)
         return TutorAPI(
             feedback: FeedbackEngine(
-                checker: checker, model: OllamaTutorModel(baseURLs: llm, model: model, httpClient: httpClient)),
+                checker: checker, model: OllamaTutorModel(baseURLs: llm, model: model, httpClient: httpClient),
+                wordLevels: wordLevels, modelUse: llm.isEmpty ? [] : modelUse),
             scores: ScoreEngine(
                 checker: checker,
                 judge: ScoreCalibration.judgeWeight > 0

@@ -140,7 +140,12 @@ import Testing
             checker: FeedbackTests.FakeChecker(), judge: FakeJudge(), embedder: FakeEmbedder(), wordLevels: Self.levels)
         let conversation = [
             Turn(role: "assistant", content: "What did you buy at the market?"),
-            Turn(role: "user", content: "I bought fish at the market. Thank you for asking! What about you?"),
+            Turn(
+                role: "user",
+                content: """
+                    I bought fish at the market. Thank you for asking! The market near my house is busy every \
+                    morning, and the sellers there are friendly, so I go there twice a week. What about you?
+                    """),
         ]
         let scores = try await engine.score(conversation: conversation, language: .en)
         #expect(scores.aspects.map(\.id) == Aspect.allCases.map(\.rawValue))
