@@ -29,6 +29,8 @@ public struct FeedbackEvaluation: Sendable {
         public var correct = 0
         public var expected = 0
         public var found = 0
+
+        public init() {}
     }
     /// Per category: `predicted`/`correct` by the tutor's category, `expected`/`found` by the dev set's.
     public var byCategory: [String: Counts] = [:]
