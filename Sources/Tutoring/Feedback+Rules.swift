@@ -8,7 +8,7 @@ extension FeedbackEngine {
     ///   a mistake either.
     /// - Our rules (`LearnerRules`, `NumberAgreement`) add what Harper lacks; where both mark the same
     ///   words Harper's finding stays, except for the rules in `LearnerRules.overridesHarper`.
-    static func combine(
+    public static func combine(
         harper: [HarperLint], text: String, wordLevels: WordLevels
     ) -> (
         lints: [HarperLint], enhancements: [HarperLint]
