@@ -7,14 +7,15 @@ extension CEFRBand {
     /// The band of a text from its features: `CEFRCalibration`'s linear model (fitted on CEFR-SP's
     /// sentence levels) gives a level 1–6, its fitted cut points a band. Sentence difficulty says
     /// what a learner can write, not how accurately: with `overall` (ELLIPSE-calibrated, 0–100)
-    /// the band is at most one above what the overall score alone would give, so a message full of
-    /// mistakes is not C1 for its long words.
+    /// the band is at most what the overall score alone would give, so a message full of mistakes
+    /// is not C1 for its long words. (With the cap one band higher the band did not follow
+    /// ELLIPSE's human Overall at all, r −0.05: learners' run-on sentences read as "long".)
     public static func ofText(features: ScoreFeatures, overall: Int? = nil) -> CEFRBand {
         let level = CEFRCalibration.level(features)
         let band = CEFRCalibration.cuts.filter { level >= $0 }.count
         var result = CEFRBand.allCases[min(max(band, 0), 5)]
         if let overall {
-            let cap = CEFRBand.allCases[min(CEFRBand.of(overall: Double(overall)).index + 1, 5)]
+            let cap = CEFRBand.of(overall: Double(overall))
             result = min(result, cap)
         }
         return result
