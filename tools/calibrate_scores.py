@@ -11,6 +11,16 @@ one over the features plus the learner text's all-minilm embedding. The ridge st
 by 10-fold cross-validation; the cross-validated Pearson r (each essay predicted by a model that
 never saw it) is written beside the weights and is the figure to quote. Needs numpy (the tools
 venv of `cakap setup` has it).
+
+The CEFR band (issue 18) is fitted the same way on CEFR-SP's sentence levels and written to
+Sources/Tutoring/CEFRCalibration.swift:
+
+    cakap eval scores --ellipse ELLIPSE.csv --cefr-sp ../shared/data/cefr-sp --dump-cefr cefr.csv
+    python tools/calibrate_scores.py --cefr cefr.csv --cefr-out Sources/Tutoring/CEFRCalibration.swift
+
+a ridge regression of the level (mean of the two annotators, 1–6) on the text-complexity features
+(train split, strength by 10-fold CV), then five cut points on its output chosen on train to
+maximise exact agreement; the dev split is only reported.
 """
 import argparse
 import csv
@@ -69,12 +79,87 @@ def swift_array(values, per_line=8):
     return "[\n            " + ",\n            ".join(lines) + ",\n        ]"
 
 
+# Sentence difficulty, not accuracy: CEFR-SP's sentences are edited Wikipedia text, so error
+# rates carry no signal there; a text's total length is not a sentence's level either.
+CEFR_FEATURES = [
+    "mean_word_level", "advanced_share", "unknown_share", "mean_sentence_length",
+    "subordinators_per_sentence", "connectives_per100", "mean_word_length",
+]
+
+
+def fit_cuts(predicted, bands):
+    """Five increasing cut points on the predicted level, maximising exact agreement (coordinate search)."""
+    cuts = [1.5, 2.5, 3.5, 4.5, 5.5]
+    grid = np.arange(1.0, 6.01, 0.02)
+
+    def accuracy(c):
+        return float(np.mean(1 + np.searchsorted(np.array(c), predicted, side="right") == bands))
+
+    for _ in range(4):
+        for k in range(5):
+            low = cuts[k - 1] if k else 0.0
+            high = cuts[k + 1] if k < 4 else 7.0
+            options = [g for g in grid if low < g < high]
+            cuts[k] = max(options, key=lambda g: accuracy(cuts[:k] + [g] + cuts[k + 1 :]))
+    return cuts, accuracy(cuts)
+
+
+def calibrate_cefr(path, out):
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    split = {name: [r for r in rows if r["split"] == name] for name in ("train", "dev")}
+    x = {k: np.array([[float(r[n]) for n in CEFR_FEATURES] for r in v]) for k, v in split.items()}
+    y = {k: np.array([float(r["level"]) for r in v]) for k, v in split.items()}
+    bands = {k: np.floor(v + 0.5).clip(1, 6) for k, v in y.items()}
+    (mean, deviation, weights, intercept), r, lam = best(x["train"], y["train"])
+    z = lambda m: np.clip((m - mean) / deviation, -3, 3) @ weights + intercept  # noqa: E731 (as Swift does)
+    cuts, train_exact = fit_cuts(z(x["train"]), bands["train"])
+    dev_bands = 1 + np.searchsorted(np.array(cuts), z(x["dev"]), side="right")
+    within = float(np.mean(np.abs(dev_bands - bands["dev"]) <= 1))
+    exact = float(np.mean(dev_bands == bands["dev"]))
+    dev_r = float(np.corrcoef(z(x["dev"]), y["dev"])[0, 1])
+    lines = [
+        "// Written by tools/calibrate_scores.py --cefr from CEFR-SP's Wiki-Auto sentences",
+        "// (../shared/data/cefr-sp); do not edit by hand. A ridge regression of the level (1–6) on",
+        f"// standardised text features, fitted on {len(y['train'])} train sentences (strength by 10-fold CV,",
+        f"// CV r = {r:.3f}), and cut points chosen on train (exact {train_exact:.3f}).",
+        f"// Dev ({len(y['dev'])} sentences): within one band {within:.3f}, exact {exact:.3f}, r = {dev_r:.3f}.",
+        "",
+        "/// The fitted CEFR band model (docs/tutor.md, \"Scores\").",
+        "public enum CEFRCalibration {",
+        "    /// The features the model reads, in order (`ScoreFeatures.value(_:)`).",
+        "    public static let features: [String] = [",
+        *[f'        "{n}",' for n in CEFR_FEATURES],
+        "    ]",
+        "    /// Level 1–6 = intercept + Σ weights · clamp((feature − mean) / deviation, ±3).",
+        "    public static let model = ScoreCalibration.Model(",
+        f"        means: {swift_array(mean)},",
+        f"        deviations: {swift_array(deviation)},",
+        f"        weights: {swift_array(weights)},",
+        f"        intercept: {intercept:.6g})",
+        "    /// A level at or above cuts[k] is band k + 2 (A2 …); below cuts[0], A1.",
+        "    public static let cuts: [Double] = [" + ", ".join(f"{c:.2f}" for c in cuts) + "]",
+        "}",
+    ]
+    with open(out, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    print(f"CEFR: CV r {r:.3f} (λ {lam}); train exact {train_exact:.3f}; dev within one {within:.3f}, "
+          f"exact {exact:.3f}, r {dev_r:.3f}; cuts {cuts}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("features")
-    parser.add_argument("--out", required=True)
+    parser.add_argument("features", nargs="?")
+    parser.add_argument("--out")
+    parser.add_argument("--cefr", help="CSV from cakap eval scores --dump-cefr")
+    parser.add_argument("--cefr-out", help="where to write CEFRCalibration.swift")
     parser.add_argument("--judge-weight", type=float, default=0.0, help="measured by cakap eval scores --llm")
     args = parser.parse_args()
+    if args.cefr:
+        return calibrate_cefr(args.cefr, args.cefr_out)
+    if not args.features or not args.out:
+        parser.error("features and --out are required (or --cefr and --cefr-out)")
     with open(args.features, newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     names = [k for k in rows[0] if k not in HUMAN and k not in EXCLUDED and not (k[0] == "e" and k[1:].isdigit())]

@@ -8,7 +8,8 @@ import Tutoring
 /// `cakap eval`: the tutor measured on learner data, as markdown reports.
 struct Eval: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure the tutor on evaluation data (markdown reports).", subcommands: [GEC.self, EvalScores.self])
+        abstract: "Measure the tutor on evaluation data (markdown reports).",
+        subcommands: [GEC.self, EvalScores.self, EvalFeedback.self])
 
     /// `cakap eval gec`: GLEU (JFLEG's definition, several references) of each correction system.
     struct GEC: AsyncParsableCommand {
@@ -45,6 +46,20 @@ struct Eval: AsyncParsableCommand {
                 (
                     "Harper only (first suggestion, no Formatting/Punctuation/Readability)",
                     GLEU.score(sources: sources, references: perSentence, hypotheses: harper)
+                ))
+            // The tutor's default path since issue 18: Harper with names kept and the learner rules, no model.
+            let wordLevels = WordLevels.load(path: CakapPaths.fromEnvironment().wordLevels)
+            let rules = zip(sources, lints).map { text, lints in
+                let kept = FeedbackEngine.combine(
+                    harper: lints.filter { !HarperCorrector.ignoredKinds.contains($0.kind) }, text: text,
+                    wordLevels: wordLevels
+                ).lints.filter { Category.of(harperKind: $0.kind, rule: $0.rule) != nil }
+                return TextEdit.apply(kept.compactMap(\.firstEdit), to: text)
+            }
+            rows.append(
+                (
+                    "Harper + learner rules, names kept (the tutor's `corrected` without the model)",
+                    GLEU.score(sources: sources, references: perSentence, hypotheses: rules)
                 ))
             var modelNote = ""
             // The tutor's findings per category: Harper's kept lints, or with the model the feedback's matches.

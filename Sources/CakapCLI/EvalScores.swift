@@ -22,6 +22,10 @@ struct EvalScores: AsyncParsableCommand {
     @Option(help: "The judging model.") var model: String = "gemma3:270m"
     @Option(help: "Judge only the first N essays (the model is slow on long essays).") var judgeLimit: Int = 100
     @Option(help: "Only the first N essays.") var limit: Int?
+    @Option(help: "CEFR-SP folder (wikiauto_train.txt, wikiauto_dev.txt): report the CEFR band on its dev split.")
+    var cefrSp: String?
+    @Option(help: "With --cefr-sp: write both splits' features as CSV (input of tools/calibrate_scores.py --cefr).")
+    var dumpCefr: String?
 
     /// Our aspect and its human counterpart in ELLIPSE.
     static let counterparts: [(aspect: String, human: String)] = [
@@ -137,6 +141,11 @@ struct EvalScores: AsyncParsableCommand {
                 vectors.filter { $0 != nil }.count, essays.count)
         }
         text += ".\n"
+        let bands = scores.map { Double($0.cefr?.index ?? 0) }
+        text += String(
+            format: "\nThe CEFR band (A1 = 0 … C2 = 5) against the human Overall: Pearson r %.3f.\n",
+            Correlation.pearson(bands, human("Overall")))
+        if let cefrSp { text += try cefrSection(folder: cefrSp, harper: harper, wordLevels: wordLevels) }
         print(text)
         if let report { try Data(text.utf8).write(to: URL(fileURLWithPath: report)) }
         if let dumpFeatures {

@@ -31,6 +31,10 @@ struct TutorCommand: AsyncParsableCommand {
     @Option(help: "Requests served at once (Harper and model calls).") var maxRunning: Int = 16
     @Option(help: "Requests that may wait for a turn; beyond them, 503 with Retry-After.") var maxWaiting: Int = 32
     @Option(help: "Longest wait for a turn, in seconds, before 503 with Retry-After.") var maxWait: Int = 10
+    @Flag(help: "Ask the model for a minimal rewrite of each message (off: it did not add GLEU for its seconds).")
+    var modelRewrite = false
+    @Flag(help: "Ask the model for better words and tips, kept where they pass the quality gate.")
+    var modelAdvice = false
 
     func run() async throws {
         bootstrapLogging()
@@ -51,7 +55,8 @@ struct TutorCommand: AsyncParsableCommand {
             )
             let api = TutorAPI.make(
                 harper: paths.harperCLI, wordLevels: wordLevels, llm: llm, model: model, embedModel: embedModel,
-                conversations: conversations, httpClient: httpClient)
+                conversations: conversations, httpClient: httpClient,
+                modelUse: FeedbackEngine.ModelUse(rawValue: (modelRewrite ? 1 : 0) | (modelAdvice ? 2 : 0)))
             let gate = AdmissionGate(
                 maxRunning: maxRunning, maxWaiting: maxWaiting, maxWait: .seconds(max(0, maxWait)))
             let server = TutorServer(api: api, verifier: verifier, gate: gate, logger: logger)

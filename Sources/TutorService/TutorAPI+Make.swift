@@ -9,10 +9,12 @@ extension TutorAPI {
     /// - Parameter modelTimeout: the longest any model call may take (`CAKAP_MODEL_TIMEOUT`, default
     ///   20 s): behind API Gateway the whole answer must come within its 29-second integration limit,
     ///   so a slow model call ends and the feedback is given without it.
+    /// - Parameter modelUse: what the feedback asks the model for; nothing by default (issue 18:
+    ///   gemma3:270m's rewrite and advice did not earn their seconds).
     public static func make(
         harper: String, wordLevels: WordLevels, llm: [String], model: String, embedModel: String,
         conversations: String?, history: (any MistakeHistory)? = nil, httpClient: HTTPClient,
-        modelTimeout: Duration = .seconds(20)
+        modelTimeout: Duration = .seconds(20), modelUse: FeedbackEngine.ModelUse = []
     ) -> TutorAPI {
         let checker = HarperProcess(executable: harper)
         let timeout = TimeAmount.milliseconds(Int64(modelTimeout / .milliseconds(1)))
@@ -20,7 +22,7 @@ extension TutorAPI {
             feedback: FeedbackEngine(
                 checker: checker,
                 model: OllamaTutorModel(baseURLs: llm, model: model, httpClient: httpClient, timeout: timeout),
-                modelDeadline: modelTimeout),
+                modelDeadline: modelTimeout, wordLevels: wordLevels, modelUse: llm.isEmpty ? [] : modelUse),
             scores: ScoreEngine(
                 checker: checker,
                 judge: ScoreCalibration.judgeWeight > 0

@@ -13,12 +13,16 @@ public enum Category: String, Sendable, CaseIterable, Codable {
     /// Harper's kind (and rule) in our categories; nil for layout and style lints that are not
     /// errors in casual chat (Formatting, Readability).
     public static func of(harperKind kind: String, rule: String) -> Category? {
+        // Our own rules (LearnerRules) carry the category as their kind.
+        if rule.hasPrefix("CAKAP_"), let own = Category(rawValue: kind) { return own }
+        if let named = harperRules[rule] { return named }
         switch kind {
         case "Spelling", "Typo", "BoundaryError": return .spelling
         case "Capitalization": return .capitalisation
         case "Punctuation": return .punctuation
         case "Agreement": return .agreement
-        case "Formatting", "Readability": return nil
+        // Enhancement ("very good" → "excellent") is style, not a mistake: it becomes a better word.
+        case "Formatting", "Readability", "Enhancement": return nil
         case "Grammar":
             let lowered = rule.lowercased()
             if ["irregular", "verb", "tense", "participle"].contains(where: lowered.contains) { return .verbForm }
@@ -28,6 +32,11 @@ public enum Category: String, Sendable, CaseIterable, Codable {
         default: return .wordChoice
         }
     }
+
+    /// Harper rules whose kind says less than their name ("discuss about" is Usage).
+    static let harperRules: [String: Category] = [
+        "Discuss": .preposition, "NominalWants": .agreement, "AdjectiveDoubleDegree": .wordChoice,
+    ]
 
     static let articles: Set<String> = ["a", "an", "the"]
     static let prepositions: Set<String> = [

@@ -84,13 +84,34 @@ public struct FeedbackEngine: Sendable {
     let checker: any GrammarChecker
     let model: any TutorModel
     let modelDeadline: Duration
+    let wordLevels: WordLevels
+    let modelUse: ModelUse
 
-    /// - Parameter modelDeadline: how long the model may take; after it, the feedback comes
-    ///   without the rewrite or the advice (the model's work is cancelled). Default 20 s.
-    public init(checker: any GrammarChecker, model: any TutorModel, modelDeadline: Duration = .seconds(20)) {
+    /// What the model is asked for. Neither by default in `cakap tutor` (issue 18): the rewrite
+    /// and the advice of gemma3:270m did not earn their seconds (docs/evaluation/feedback-dev.md).
+    public struct ModelUse: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        /// The minimal rewrite, aligned into findings.
+        public static let rewrite = ModelUse(rawValue: 1)
+        /// Better words and tips, kept only where they pass `ModelAdviceGate`.
+        public static let advice = ModelUse(rawValue: 2)
+    }
+
+    /// - Parameters:
+    ///   - modelDeadline: how long the model may take; after it, the feedback comes without the
+    ///     rewrite or the advice (the model's work is cancelled). Default 20 s.
+    ///   - wordLevels: tells names from English words and ranks better words (default: none known).
+    ///   - modelUse: what the model is asked for (default: both, as the unit tests' fakes expect).
+    public init(
+        checker: any GrammarChecker, model: any TutorModel, modelDeadline: Duration = .seconds(20),
+        wordLevels: WordLevels = WordLevels(levels: [:]), modelUse: ModelUse = [.rewrite, .advice]
+    ) {
         self.checker = checker
         self.model = model
         self.modelDeadline = modelDeadline
+        self.wordLevels = wordLevels
+        self.modelUse = modelUse
     }
 
     public func feedback(for text: String, language: Language) async throws -> Feedback {
@@ -98,19 +119,15 @@ public struct FeedbackEngine: Sendable {
         let useModel = Self.worthTheModel(text)
         let model = model
         let deadline = modelDeadline
-        async let rewriteCandidate: String? = Self.within(useModel ? deadline : .zero) {
+        let use = modelUse
+        async let rewriteCandidate: String? = Self.within(useModel && use.contains(.rewrite) ? deadline : .zero) {
             try await model.correct(text)
         }
-        async let adviceCandidate: Advice? = Self.within(useModel ? deadline : .zero) {
+        async let adviceCandidate: Advice? = Self.within(useModel && use.contains(.advice) ? deadline : .zero) {
             try await model.advise(text, corrected: text, language: language)
         }
         let harper = try await checker.check([text]).first ?? []
-        // Our own rule where Harper has none, unless Harper already marks that word.
-        let lints =
-            harper
-            + NumberAgreement.lints(text).filter { rule in
-                !harper.contains { $0.span.charStart < rule.span.charEnd && rule.span.charStart < $0.span.charEnd }
-            }
+        let (lints, enhancements) = Self.combine(harper: harper, text: text, wordLevels: wordLevels)
         // Layout and style lints (spacing, punctuation habits, readability) are not errors in chat.
         let kept = lints.filter {
             !HarperCorrector.ignoredKinds.contains($0.kind) && Category.of(harperKind: $0.kind, rule: $0.rule) != nil
@@ -153,6 +170,11 @@ public struct FeedbackEngine: Sendable {
             guard !matches.contains(where: { $0.start < edit.end && edit.start < $0.end }) else { continue }
             let original = Self.slice(scalars, edit.start, edit.end)
             guard edit.replacement != original else { continue }
+            // A name is never "corrected" into another word ("Persib" → "Persia").
+            let touched = HarperLint(
+                rule: "", kind: "Spelling", span: .init(charStart: edit.start, charEnd: edit.end), message: "",
+                suggestions: [], matchedText: original)
+            guard !Self.isNameOrForeign(touched, scalars: scalars, wordLevels: wordLevels) else { continue }
             applied.append(TextEdit(start: edit.start, end: edit.end, replacement: edit.replacement))
             let explanation = Explanations.explain(category, from: original, to: edit.replacement, in: language)
             matches.append(
@@ -166,13 +188,19 @@ public struct FeedbackEngine: Sendable {
         }
         let corrected = TextEdit.apply(applied, to: text)
         let utf16 = Self.utf16Offsets(scalars)
-        let sorted = matches.sorted { $0.start < $1.start }.map { item -> Match in
+        let ordered = matches.sorted { $0.start < $1.start }
+        let sorted = ordered.map { item -> Match in
             var match = item.match
             match.offset = utf16[item.start]
             match.length = utf16[item.end] - utf16[item.start]
             return match
         }
-        let advice = await adviceCandidate ?? .none
+        var advice = LearnerAdvice.advice(
+            text: text, findings: ordered.map { (Self.slice(scalars, $0.start, $0.end), $0.match) },
+            enhancements: enhancements, wordLevels: wordLevels, language: language)
+        if let fromModel = await adviceCandidate {
+            advice = ModelAdviceGate.merge(advice, fromModel, text: text, wordLevels: wordLevels)
+        }
         return Feedback(text: text, matches: sorted, corrected: corrected, advice: advice)
     }
 

@@ -11,11 +11,20 @@ public struct AspectScore: Sendable, Equatable, Codable {
 /// The scores of a conversation.
 public struct Scores: Sendable, Equatable, Encodable {
     /// The nine aspects, always in `Aspect.allCases` order.
+    /// The aspects in `Aspect.allCases` order; without `overall` below the minimum of evidence.
     public var aspects: [AspectScore]
-    public var cefr: CEFRBand
+    /// The CEFR band; nil below `ScoreEngine.minimumWordsForBand` learner words.
+    public var cefr: CEFRBand?
+    /// Below the minimum of evidence, why there is no band or overall yet (English or Indonesian).
+    public var keepTalking: String?
     public var features: ScoreFeatures
     /// The model's judgement when it answered in time; nil otherwise.
     public var judgement: Judgement?
+
+    enum CodingKeys: String, CodingKey {
+        case aspects, cefr, features, judgement
+        case keepTalking = "keep_talking"
+    }
 }
 
 /// The nine aspects. Six are calibrated against ELLIPSE's human scores (the counterpart in
@@ -97,6 +106,10 @@ public struct ScoreEngine: Sendable {
         self.wordLevels = wordLevels
         self.deadline = deadline
     }
+
+    /// Below this many learner words there is no CEFR band and no overall score, only a "keep
+    /// talking" message: four words ("I has two cat") say nothing about a level (issue 18).
+    public static let minimumWordsForBand = 30
 
     /// Below this many words, lexical diversity (MTLD) is not measured reliably and counts as average.
     public static let minimumWordsForDiversity = 50
@@ -183,7 +196,12 @@ public struct ScoreEngine: Sendable {
                 {
                     standardised = 0
                 }
-                value += model.weights[index] * standardised.clamped(to: -3...3)
+                // More mistakes never raise a score (issue 18), whatever a refit gives these weights.
+                let isErrorRate =
+                    index < ScoreCalibration.features.count
+                    && Self.errorFeatures.contains(ScoreCalibration.features[index])
+                let weight = isErrorRate ? min(model.weights[index], 0) : model.weights[index]
+                value += weight * standardised.clamped(to: -3...3)
             }
             return value
         }
@@ -309,9 +327,23 @@ public struct ScoreEngine: Sendable {
                         ? "Gabungan tata bahasa, kosakata dan kelancaran."
                         : "Grammar, vocabulary and fluency together.")),
         ]
+        guard features.words >= minimumWordsForBand else {
+            let message =
+                id
+                ? "Terus mengobrol: dari \(features.words) kata belum bisa ditentukan level dan nilai keseluruhan (minimal \(minimumWordsForBand) kata)."
+                : "Keep talking: \(features.words) words are not enough for a level or an overall score (at least \(minimumWordsForBand))."
+            return Scores(
+                aspects: aspects.filter { $0.id != Aspect.overall.rawValue }, cefr: nil, keepTalking: message,
+                features: features, judgement: judgement)
+        }
         return Scores(
-            aspects: aspects, cefr: CEFRBand.of(overall: Double(overall)), features: features, judgement: judgement)
+            aspects: aspects, cefr: CEFRBand.ofText(features: features, overall: overall), keepTalking: nil,
+            features: features,
+            judgement: judgement)
     }
+
+    /// The features that count mistakes: their weights may only lower a score.
+    static let errorFeatures: Set<String> = ["grammar_per100", "spelling_per100", "conventions_per100"]
 
     static func format(_ value: Double) -> String { String(format: "%.1f", value) }
 

@@ -140,7 +140,12 @@ import Testing
             checker: FeedbackTests.FakeChecker(), judge: FakeJudge(), embedder: FakeEmbedder(), wordLevels: Self.levels)
         let conversation = [
             Turn(role: "assistant", content: "What did you buy at the market?"),
-            Turn(role: "user", content: "I bought fish at the market. Thank you for asking! What about you?"),
+            Turn(
+                role: "user",
+                content: """
+                    I bought fish at the market. Thank you for asking! The market near my house is busy every \
+                    morning, and the sellers there are friendly, so I go there twice a week. What about you?
+                    """),
         ]
         let scores = try await engine.score(conversation: conversation, language: .en)
         #expect(scores.aspects.map(\.id) == Aspect.allCases.map(\.rawValue))
@@ -235,8 +240,10 @@ import Testing
         let (status, json) = await call(
             "/tutor/score", #"{"conversation":[{"role":"user","content":"I has two cat. I like the cat."}]}"#)
         #expect(status == 200)
-        #expect((json["aspects"] as? [[String: Any]])?.count == 9)
-        #expect(["A1", "A2", "B1", "B2", "C1", "C2"].contains(json["cefr"] as? String ?? ""))
+        // Eight words: no band and no overall, but a message to keep talking (issue 18).
+        #expect((json["aspects"] as? [[String: Any]])?.count == 8)
+        #expect(json["cefr"] == nil)
+        #expect((json["keep_talking"] as? String)?.hasPrefix("Keep talking: 8 words") == true)
         let (planned, plan) = await call(
             "/tutor/partner", #"{"conversation":[{"role":"user","content":"Halo, saya mau belajar"}],"level":"b1"}"#)
         #expect(planned == 200 && plan["language"] as? String == "id" && plan["level"] as? String == "B1")

@@ -84,8 +84,9 @@ def test_the_tutor_bootstrap_serves_feedback_scores_and_the_partner_with_memory(
 
         conversation = [
             {"role": "assistant", "content": "Hi! What did you do last weekend?"},
-            {"role": "user", "content": "I go to the beach with my family and we swim. It was fun! Do you like the beach?"},
-        ]  # fmt: skip
+            {"role": "user", "content": "I go to the beach with my family and we swim. It was fun! The water was warm and "
+                                    "my little brother built a big sand castle near the rocks. Do you like the beach?"},
+        ]  # fmt: skip  (at least 30 learner words: below that there is no band, issue 18)
         status, scores, _ = call(emulator, "/tutor/score", alice.sub, {"conversation": conversation})
         assert status == 200, scores
         assert [a["id"] for a in scores["aspects"]] == [

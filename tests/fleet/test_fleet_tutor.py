@@ -70,8 +70,8 @@ def test_scores_have_nine_aspects_a_band_and_reasons(fleet, user):
         {"role": "assistant", "content": "Hi! What did you do last weekend?"},
         {"role": "user", "content": "Hello! I go to the beach with my family and we swim. It was fun. Do you like the beach?"},
         {"role": "assistant", "content": "I love it! What did you eat there?"},
-        {"role": "user", "content": "We eat grilled fish and rice, thank you for asking."},
-    ]  # fmt: skip
+        {"role": "user", "content": "We eat grilled fish and rice, thank you for asking. My mother cooked it on a small fire."},
+    ]  # fmt: skip  (at least 30 learner words: below that there is no band, issue 18)
     headers = {"Authorization": f"Bearer {user.id_token}"}
     answer = fleet.post(f"{fleet.edge}/tutor/score", json={"conversation": conversation}, headers=headers, timeout=120)
     assert answer.status_code == 200, answer.text
@@ -86,6 +86,11 @@ def test_scores_have_nine_aspects_a_band_and_reasons(fleet, user):
     indonesian = fleet.post(
         f"{fleet.edge}/tutor/score", json={"conversation": conversation, "lang": "id"}, headers=headers, timeout=120)
     assert indonesian.json()["aspects"][2]["label"] == "Tata bahasa"
+    # Four words are no evidence of a level (issue 18): no band, no overall, a message to keep talking.
+    short = fleet.post(f"{fleet.edge}/tutor/score", json={"conversation": [{"role": "user", "content": "I has two cat"}]},
+                       headers=headers, timeout=120).json()
+    assert "cefr" not in short and "overall" not in [a["id"] for a in short["aspects"]], short
+    assert short["keep_talking"].startswith("Keep talking: 4 words"), short
     empty = fleet.post(f"{fleet.edge}/tutor/score", json={"conversation": []}, headers=headers, timeout=30)
     assert empty.status_code == 400 and "no learner" in empty.json()["error"]
 
@@ -129,3 +134,20 @@ def test_a_mistake_made_before_is_mentioned_again(fleet, user):
         "id": current, "title": "More cars", "conversation": [{"role": "user", "content": "My father drives a big car to work"}]})
     later = feedback(fleet, user, {"text": "They has a big car", "conversation_id": current}).json()
     assert ("agreement", "earlier_conversations") in {(r["category"], r["scope"]) for r in later["recurring"]}, later
+
+
+def test_indonesian_learners_mistakes_get_findings_better_words_and_tips_and_names_stay(fleet, user):
+    """Issue 18 through the edge with the real Harper: what the learner reads."""
+    text = "I am very like watching football, my favorite team is Persib."
+    body = feedback(fleet, user, {"text": text, "lang": "en"}).json()
+    assert_valid(text, body)
+    found = {text[m["offset"]: m["offset"] + m["length"]]: m for m in body["matches"]}
+    assert found["am very like"]["replacements"][0] == "really like", body
+    assert not any("Persib" in span for span in found), body  # a football club, not "Persia"
+    assert body["corrected"] == "I really like watching football, my favorite team is Persib.", body
+    assert {"original": "am very like", "suggestion": "really like"}.items() <= body["better_words"][0].items(), body
+    assert body["tips"] and body["tips"][0].startswith("You wrote “am very like”"), body
+    text = "She don't know where is the station."
+    body = feedback(fleet, user, {"text": text, "lang": "id"}).json()
+    assert body["corrected"] == "She doesn't know where the station is.", body
+    assert body["tips"] and body["tips"][0].startswith("Kamu menulis"), body

@@ -4,6 +4,11 @@ import { h } from "./dom.js";
 
 const SIZE = 320;
 
+/** The level line under a chart, or the tutor's "keep talking" message when there is no band yet. */
+export function bandLine(score) {
+  return score.cefr ? `Level (CEFR): ${score.cefr}` : score.keep_talking || "Keep talking to get a level.";
+}
+
 /** A radar of `aspects` ([{id, label, score 0..100}]) with the CEFR band in the middle. */
 export function radarChart(aspects, cefr) {
   const center = SIZE / 2;

@@ -3,7 +3,7 @@
 // Every turn is queued in the outbox before anything else, so none is lost (conversations.js).
 import config from "../config.js";
 import { ApiError } from "./api.js";
-import { radarChart } from "./charts.js";
+import { bandLine, radarChart } from "./charts.js";
 import * as conversations from "./conversations.js";
 import { announce, h, replaceChildren } from "./dom.js";
 import { feedbackPanel, highlightedText, words } from "./feedback.js";
@@ -312,9 +312,11 @@ async function scoreConversation() {
   announce("Scoring your conversation…");
   try {
     const result = await tutor.score(spoken, feedbackLang());
-    const score = { aspects: result.aspects, cefr: result.cefr, scored_at: new Date().toISOString() };
+    // Below the tutor's minimum of evidence there is no band: `cefr` is null and `keep_talking` says why.
+    const score = { aspects: result.aspects, cefr: result.cefr ?? null, keep_talking: result.keep_talking ?? null,
+      scored_at: new Date().toISOString() };
     showScore(score);
-    announce(`Scored: level ${result.cefr}.`);
+    announce(result.cefr ? `Scored: level ${result.cefr}.` : result.keep_talking || "Keep talking to get a level.");
     const last = current.conversation.findLast((m) => m.role === "assistant");
     if (last) {
       last.feedback = { score };
@@ -329,7 +331,7 @@ async function scoreConversation() {
 
 function showScore(score) {
   replaceChildren($("score-chart"), radarChart(score.aspects, score.cefr));
-  $("score-band").textContent = `Level (CEFR): ${score.cefr}`;
+  $("score-band").textContent = bandLine(score);
   replaceChildren($("score-reasons"), score.aspects.map((a) =>
     h("li", {}, h("strong", {}, `${a.label}: ${Math.round(a.score)}`), a.reason ? ` — ${a.reason}` : "")));
   $("score-panel").hidden = false;

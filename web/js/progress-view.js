@@ -2,7 +2,7 @@
 // latest radar. A score is stored with the conversation (on its last partner message's
 // `feedback.score`, docs/web.md), so progress follows the learner to any device.
 import { ApiError } from "./api.js";
-import { lineChart, radarChart } from "./charts.js";
+import { bandLine, lineChart, radarChart } from "./charts.js";
 import * as conversations from "./conversations.js";
 import { h, replaceChildren, shortTime } from "./dom.js";
 
@@ -32,11 +32,11 @@ export async function show() {
     const overall = (score) => score.aspects.find((a) => a.id === "overall")?.score
       ?? score.aspects.reduce((sum, a) => sum + a.score, 0) / score.aspects.length;
     replaceChildren($("progress-chart"), lineChart(scored.map(({ conversation, score }) => ({
-      label: shortTime(score.scored_at), value: overall(score), title: `${conversation.title} (${score.cefr})`,
+      label: shortTime(score.scored_at), value: overall(score), title: `${conversation.title} (${score.cefr || "no level yet"})`,
     })), "Overall score per conversation"));
     const latest = scored.at(-1);
     replaceChildren($("progress-latest"), h("h2", {}, `Latest: ${latest.conversation.title}`),
-      radarChart(latest.score.aspects, latest.score.cefr), h("p", { class: "band-line" }, `Level (CEFR): ${latest.score.cefr}`));
+      radarChart(latest.score.aspects, latest.score.cefr), h("p", { class: "band-line" }, bandLine(latest.score)));
   } catch (error) {
     replaceChildren($("progress-chart"), h("p", { class: "empty error" }, error instanceof ApiError ? error.message : "Could not load your progress."));
   }
