@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import time
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
 import requests
-import yaml
 
 import artefacts
+import cloudformation
 from instance import Instance
 
 REPO = artefacts.REPO
@@ -51,33 +51,15 @@ def bundle(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def extra_variables(models: str) -> str:
     """The association's ExtraVariables from fleet.yaml, with this rehearsal's values substituted."""
-    text = (REPO / "infra/cloudformation/common/fleet.yaml").read_text()
-    template = yaml.load(text, Loader=_CloudFormationLoader)
+    template = cloudformation.load(REPO / "infra/cloudformation/common/fleet.yaml")
     association = next(resource for resource in template["Resources"].values() if resource["Type"] == "AWS::SSM::Association")
     value = association["Properties"]["Parameters"]["ExtraVariables"][0]
-    pattern = value["Fn::Sub"] if isinstance(value, dict) else value
     values = {"EfsIp": EFS_IP, "Zone": "zone-a", "AWS::Region": "us-east-1", "ModelPuller": INSTANCES[0][0], "Models": models}
-    return re.sub(r"\$\{([^}]+)\}", lambda match: values[match.group(1)], pattern)
+    resolved = cloudformation.resolve(value, values)
+    assert "${" not in resolved, f"the association passes a variable the rehearsal does not know: {resolved}"
+    return resolved
 
 
-class _CloudFormationLoader(yaml.SafeLoader):
-    """YAML with CloudFormation's short tags (!Sub, !Ref, …) read as {"Fn::Sub": …} mappings."""
-
-
-def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, object]:
-    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
-    if isinstance(node, yaml.ScalarNode):
-        value: object = loader.construct_scalar(node)
-        if suffix == "GetAtt":
-            value = str(value).split(".", 1)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)
-    return {name: value}
-
-
-_CloudFormationLoader.add_multi_constructor("!", _intrinsic)
 
 
 def seed_store(efs: Path, model: str) -> None:
@@ -137,3 +119,35 @@ def chat(url: str, text: str, timeout: float = 120) -> requests.Response:
         "model": CHAT_MODEL, "stream": False, "options": {"num_predict": 24, "temperature": 0},
         "messages": [{"role": "user", "content": text}],
     })
+
+
+# The web app's origin in the rehearsal (on AWS, the Amplify app's URL), and the user pool's issuer.
+WEB_ORIGIN = "http://127.0.0.2:8443"
+USER_POOL_ARN = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Rehearsal"
+ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Rehearsal"
+USER_POOL_KEY = b"rehearsal user pool key"
+
+
+@pytest.fixture(scope="session")
+def api(instances: list[Instance]) -> Iterator[Any]:
+    """The API stand-in from api.yaml with the template's parameter defaults, the Amplify origin
+    allowed, and the NLB's two ports mapped to the two rehearsed instances (zone a, zone b)."""
+    from api_standin import ApiStandIn
+
+    template_path = REPO / "infra/cloudformation/us-east-1/api.yaml"
+    template = cloudformation.load(template_path)
+    parameters = {name: str(spec["Default"]) for name, spec in template["Parameters"].items() if "Default" in spec}
+    parameters |= {"AllowedOrigin": WEB_ORIGIN, "UserPoolArn": USER_POOL_ARN, "GatewayNlbDnsName": "lks-nlb-gateway.internal",
+                   "AWS::Region": "us-east-1", "AWS::Partition": "aws", "AWS::AccountId": "123456789012"}
+    upstreams = {f"lks-nlb-gateway.internal:{parameters['ZoneAPort']}": instances[0].url,
+                 f"lks-nlb-gateway.internal:{parameters['ZoneBPort']}": instances[1].url}
+    stand_in = ApiStandIn(template_path, parameters, upstreams, {}, USER_POOL_KEY, ISSUER)
+    yield stand_in
+    stand_in.close()
+
+
+@pytest.fixture(scope="session")
+def token() -> str:
+    from api_standin import id_token
+
+    return id_token(USER_POOL_KEY, ISSUER, "3f1c0e6a-rehearsal-learner", "learner@example.com")
