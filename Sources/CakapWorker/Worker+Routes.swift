@@ -4,6 +4,7 @@ extension Worker {
     /// The worker's one route table (STYLE.md §3): Ollama's API, then the fleet's extras.
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: WorkerCORSMiddleware(allowedOrigins: configuration.corsOrigins))
         router.add(middleware: WorkerErrorMiddleware(logger: logger))
         router.add(middleware: WorkerMetricsMiddleware(metrics: metrics))
 

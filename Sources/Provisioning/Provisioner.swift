@@ -52,9 +52,9 @@ public struct Provisioner: Sendable {
     func ensureLlamaCpp() throws {
         let stamp = paths.llamaCppRoot + "/.complete"
         if FileManager.default.fileExists(atPath: stamp),
-            FileManager.default.isExecutableFile(atPath: paths.llamaServer)
+            FileManager.default.isExecutableFile(atPath: paths.builtLlamaServer)
         {
-            reporter.cached("llama.cpp \(CakapPaths.llamaCppVersion)", detail: paths.llamaServer)
+            reporter.cached("llama.cpp \(CakapPaths.llamaCppVersion)", detail: paths.builtLlamaServer)
             return
         }
         let version = CakapPaths.llamaCppVersion
