@@ -156,10 +156,7 @@ class ApiStandIn:
         for name, value in parameters.items():
             uri = uri.replace("{%s}" % name, value)
         parts = urlsplit(uri)
-        base = self.upstreams.get(parts.netloc)
-        if base is None:
-            raise LookupError(f"the rehearsal maps no target to {parts.netloc}")
-        return base + parts.path
+        return self.upstreams.get(parts.netloc, f"{parts.scheme}://{parts.netloc}") + parts.path
 
 
 def _handler(api: ApiStandIn) -> type[BaseHTTPRequestHandler]:

@@ -131,19 +131,22 @@ USER_POOL_KEY = b"rehearsal user pool key"
 @pytest.fixture(scope="session")
 def api(instances: list[Instance]) -> Iterator[Any]:
     """The API stand-in from api.yaml with the template's parameter defaults, the Amplify origin
-    allowed, and the NLB's two ports mapped to the two rehearsed instances (zone a, zone b)."""
+    allowed, and the NLB's two ports relayed to the two rehearsed instances (zone a, zone b)."""
     from api_standin import ApiStandIn
+    from nlb_standin import Relay
 
     template_path = REPO / "infra/cloudformation/us-east-1/api.yaml"
     template = cloudformation.load(template_path)
     parameters = {name: str(spec["Default"]) for name, spec in template["Parameters"].items() if "Default" in spec}
-    parameters |= {"AllowedOrigin": WEB_ORIGIN, "UserPoolArn": USER_POOL_ARN, "GatewayNlbDnsName": "lks-nlb-gateway.internal",
+    relays = [Relay((instance.address, 11434)) for instance in instances[:2]]
+    parameters |= {"AllowedOrigin": WEB_ORIGIN, "UserPoolArn": USER_POOL_ARN, "GatewayNlbDnsName": "127.0.0.1",
+                   "ZoneAPort": str(relays[0].port), "ZoneBPort": str(relays[1].port),
                    "AWS::Region": "us-east-1", "AWS::Partition": "aws", "AWS::AccountId": "123456789012"}
-    upstreams = {f"lks-nlb-gateway.internal:{parameters['ZoneAPort']}": instances[0].url,
-                 f"lks-nlb-gateway.internal:{parameters['ZoneBPort']}": instances[1].url}
-    stand_in = ApiStandIn(template_path, parameters, upstreams, {}, USER_POOL_KEY, ISSUER)
+    stand_in = ApiStandIn(template_path, parameters, {}, {}, USER_POOL_KEY, ISSUER)
     yield stand_in
     stand_in.close()
+    for relay in relays:
+        relay.close()
 
 
 @pytest.fixture(scope="session")
