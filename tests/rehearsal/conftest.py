@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from pathlib import Path
 
@@ -102,12 +103,17 @@ def instances(built: Path, efs: Path, tmp_path_factory: pytest.TempPathFactory) 
                 created.append(instance)
                 instance.create()
                 agent.serve_on(instance.host_address)
+
+            def configure(instance: Instance) -> None:
                 variables = extra_variables(CHAT_MODEL) + f" cloudwatch_agent_deb_url={agent.url(instance.host_address)}"
-                log = tmp_path_factory.getbasetemp() / f"{name}-playbook.log"
+                log = tmp_path_factory.getbasetemp() / f"{instance.name}-playbook.log"
                 started = time.monotonic()
-                result = instance.apply_playbook(built / "playbook.zip", variables, log)
-                print(f"{name}: playbook exit {result.returncode} in {time.monotonic() - started:.0f} s (log {log})")
-                instance.playbook = result  # type: ignore[attr-defined]
+                instance.playbook = instance.apply_playbook(built / "playbook.zip", variables, log)  # type: ignore[attr-defined]
+                print(f"{instance.name}: playbook exit {instance.playbook.returncode} in {time.monotonic() - started:.0f} s")  # type: ignore[attr-defined]
+
+            # State Manager runs the association on every instance at once; so does the rehearsal.
+            with ThreadPoolExecutor(len(created)) as pool:
+                list(pool.map(configure, created))
             yield created
         finally:
             for instance in created:

@@ -22,7 +22,9 @@ MIRROR = "http://deb.debian.org/debian"
 # What an Ubuntu AMI plus the document's InstallDependencies step give the playbook: Python with
 # apt bindings, Ansible, sudo (become), and the packages the playbook's apt task asks for
 # (nfs-common, ca-certificates), present so the task finds them installed without a network.
-PACKAGES = ["python3", "python3-apt", "ansible-core", "sudo", "nfs-common", "ca-certificates", "procps"]
+# python3-cffi-backend is named because debootstrap does not resolve the virtual package
+# python3-cryptography (under ansible-core) depends on.
+PACKAGES = ["python3", "python3-apt", "python3-cffi-backend", "ansible-core", "sudo", "nfs-common", "ca-certificates", "procps"]
 
 
 def root_key() -> str:

@@ -169,7 +169,8 @@ def main(argv):
     words = [word for word in argv if not word.startswith("-")]
     if not words:
         raise SystemExit("systemctl stand-in: no verb")
-    verb, units = words[0], [unit.strip("'") for unit in words[1:]]
+    # systemctl's own rule: a name without a unit type is a service.
+    verb, units = words[0], [unit if "." in unit else unit + ".service" for unit in (word.strip("'") for word in words[1:])]
     STATE.mkdir(parents=True, exist_ok=True)
     if verb == "daemon-reload":
         return 0
