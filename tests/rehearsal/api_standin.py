@@ -38,6 +38,8 @@ import cloudformation
 
 Invoker = Callable[[dict[str, Any]], dict[str, Any]]
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "host", "content-length"}
+# Headers the stand-in's own server writes (API Gateway, too, answers with its own Date).
+OWN = {"date", "server"}
 
 
 @dataclass
@@ -234,7 +236,7 @@ def _handler(api: ApiStandIn) -> type[BaseHTTPRequestHandler]:
             timeout = int(route.integration.get("TimeoutInMillis", 29000)) / 1000
             stream = route.integration.get("ResponseTransferMode") == "STREAM"
             with requests.request(self.command, url, headers=headers, data=body or None, stream=True, timeout=(5, timeout)) as answer:
-                passed = {name: value for name, value in answer.headers.items() if name.lower() not in HOP_BY_HOP | {"content-encoding"}}
+                passed = {name: value for name, value in answer.headers.items() if name.lower() not in HOP_BY_HOP | OWN | {"content-encoding"}}
                 if not stream:
                     self.send(answer.status_code, answer.content, passed)
                     return

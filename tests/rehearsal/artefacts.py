@@ -37,7 +37,11 @@ def content_key() -> str:
 
 
 def built_artefacts() -> Path:
-    """The folder holding playbook.zip, conversations-lambda.zip, tutor-lambda.zip and web.zip."""
+    """The folder holding playbook.zip, conversations-lambda.zip, tutor-lambda.zip and web.zip
+    ($CAKAP_REHEARSAL_ARTEFACTS instead, when set: artefacts already built, e.g. by `cakap aws deploy`)."""
+    given = os.environ.get("CAKAP_REHEARSAL_ARTEFACTS")
+    if given:
+        return Path(given)
     folder = CAKAP_HOME / "rehearsal" / f"artefacts-{content_key()}"
     if (folder / ".complete").exists():
         return folder

@@ -20,7 +20,9 @@ def test_the_playbook_configures_both_instances(instances: list[Instance]) -> No
         tail = (result.stdout + result.stderr)[-4000:]
         assert result.returncode == 0, f"{instance.name}: worker.yml failed\n{tail}\nworker log:\n{instance.worker_log()}"
         assert re.search(r"failed=0\b", result.stdout), tail
-        assert (instance.root / "opt/cakap/current/bin/cakap").is_file()
+        # /opt/cakap/current is an absolute link inside the root: resolve it there.
+        release = (instance.root / "opt/cakap/current").readlink()
+        assert (instance.root / release.relative_to("/") / "bin/cakap").is_file(), release
         assert "ExecStart=/opt/cakap/current/bin/cakap worker" in (instance.root / "etc/systemd/system/cakap-worker.service").read_text()
 
 
@@ -46,7 +48,7 @@ def test_the_second_instance_pulled_nothing(instances: list[Instance], efs) -> N
     """Only the designated puller may pull; the other one found the models on EFS (R-LLM-4)."""
     manifests = sorted(path.relative_to(efs) for path in (efs / "models/manifests").rglob("*") if path.is_file())
     assert len(manifests) == 1, manifests
-    assert (instances[1].root / "share/models") .is_dir()
+    assert (instances[1].root / "share/models").is_dir()
 
 
 @pytest.mark.parametrize("index", [0, 1])
