@@ -40,8 +40,14 @@ let package = Package(
             name: "GGUF",
             swiftSettings: swiftSettings
         ),
+        // The registry of every environment variable Cakap reads (STYLE.md §10).
+        .target(
+            name: "CakapSettings",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "ChildProcess",
+            dependencies: ["CakapSettings"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -56,6 +62,7 @@ let package = Package(
             name: "Provisioning",
             dependencies: [
                 "ChildProcess",
+                "CakapSettings",
                 "ModelStore",
             ],
             swiftSettings: swiftSettings
@@ -87,6 +94,7 @@ let package = Package(
             name: "ConversationsService",
             dependencies: [
                 "Conversations",
+                "CakapSettings",
                 "LambdaRuntime",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -139,6 +147,7 @@ let package = Package(
             name: "CakapLambda",
             dependencies: [
                 "ConversationsService",
+                "CakapSettings",
                 "TutorService",
                 "Tutoring",
                 "LambdaRuntime",
@@ -156,6 +165,7 @@ let package = Package(
             name: "CakapWorker",
             dependencies: [
                 "OllamaAPI",
+                "CakapSettings",
                 "ModelStore",
                 "GGUF",
                 "ChildProcess",
@@ -173,6 +183,7 @@ let package = Package(
         ),
         .target(
             name: "Deployment",
+            dependencies: ["CakapSettings", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -229,6 +240,7 @@ let package = Package(
         .executableTarget(
             name: "CakapCLI",
             dependencies: [
+                "CakapSettings",
                 "Tutoring",
                 "TutorService",
                 "TutorServer",

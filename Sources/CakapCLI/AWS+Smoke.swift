@@ -187,7 +187,16 @@ struct SmokeChecks {
         func record(_ name: String, _ answer: (status: Int, json: [String: Any]?), _ expected: Int) {
             checks.append(.init(name: name, passed: answer.status == expected, detail: "HTTP \(answer.status)"))
         }
-        record("POST \(root)", try await call("POST", root, body: conversation), 201)
+        let created = try await call("POST", root, body: conversation)
+        record("POST \(root)", created, 201)
+        // R-APP-8: the function embedded the learner's turn with the fleet's model; a failed
+        // embedding is reported, not swallowed (issue 20).
+        let model = created.json?["embedding_model"] as? String
+        checks.append(
+            .init(
+                name: "POST \(root): a vector was stored", passed: model != nil,
+                detail: model.map { "\($0), \(created.json?["embedding_dimensions"] ?? "?") dimensions" }
+                    ?? (created.json?["embedding_error"] as? String ?? "no embedding_model")))
         record("GET \(root)", try await call("GET", root), 200)
         record("GET \(root)/{id}", try await call("GET", root + "/\(id)"), 200)
         record("PUT \(root)/{id}", try await call("PUT", root + "/\(id)", body: ["title": "renamed"]), 200)

@@ -50,6 +50,8 @@ struct AWS: AsyncParsableCommand {
             case .value(let value): value
             case .output(let stack, let key): "output \(key) of \(stack)"
             case .artefact(let name): "artefact \(name)"
+            case .ssmParameterOnce(let name): "SSM \(name) (read at create, kept on update)"
+            case .setting(let name): "setting \(name)"
             }
         }
     }

@@ -1,3 +1,4 @@
+import CakapSettings
 import ChildProcess
 import Deployment
 import Foundation
@@ -15,7 +16,7 @@ struct AWSCommandLine: CloudControl {
         var full = arguments + ["--region", region, "--output", "json"]
         if arguments.first == "s3" { full.append("--only-show-errors") }
         if let endpointURL { full += ["--endpoint-url", endpointURL] }
-        var environment = ProcessInfo.processInfo.environment
+        var environment = ProcessEnvironment.current
         environment["AWS_PAGER"] = ""
         let process: ChildProcess
         do {

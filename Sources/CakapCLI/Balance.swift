@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import CakapBalancer
+import CakapSettings
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -65,7 +66,7 @@ func withHTTPClient<Result>(
 
 /// Logs to standard error at `CAKAP_LOG_LEVEL` (default info).
 func bootstrapLogging() {
-    let level = ProcessInfo.processInfo.environment["CAKAP_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+    let level = ProcessEnvironment.current[Settings.logLevel].flatMap(Logger.Level.init(rawValue:)) ?? .info
     LoggingSystem.bootstrap { label in
         var handler = StreamLogHandler.standardError(label: label)
         handler.logLevel = level

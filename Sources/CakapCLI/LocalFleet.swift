@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CakapSettings
 import ChildProcess
 import Foundation
 import NIOCore
@@ -45,7 +46,7 @@ actor LocalFleet {
             // cores stall each other: three engines of 2 threads on 2 cores made 40 tokens/s in
             // all, of 1 thread 217 (docs/resilience.md, "Load"). CAKAP_NUM_THREADS overrides.
             let threads =
-                ProcessInfo.processInfo.environment["CAKAP_NUM_THREADS"].flatMap { Int($0) }
+                ProcessEnvironment.current[Settings.numThreads].flatMap { Int($0) }
                 ?? plan.engineThreads(cores: ProcessInfo.processInfo.activeProcessorCount)
             say(
                 "each engine uses \(threads) CPU thread\(threads == 1 ? "" : "s") (cores ÷ workers; CAKAP_NUM_THREADS overrides)"
@@ -59,8 +60,8 @@ actor LocalFleet {
                             "worker", "--host", "127.0.0.1", "--port", String(worker.port), "--models", models,
                         ],
                         environment: [
-                            "CAKAP_KEEP_ALIVE": "-1", "CAKAP_LOG_DIR": "\(dataDirectory)/logs/\(name)",
-                            "CAKAP_NUM_THREADS": String(threads),
+                            Settings.keepAlive.name: "-1", Settings.logDirectory.name: "\(dataDirectory)/logs/\(name)",
+                            Settings.numThreads.name: String(threads),
                         ],
                         restartable: true)
                 }
@@ -121,7 +122,7 @@ actor LocalFleet {
     /// The embedded PostgreSQL unless `DB_HOST` names a database. As root, PostgreSQL runs as an
     /// unprivileged user that cannot enter root's home, so its data lives under /var/lib/cakap.
     private func startDatabase() throws -> Database {
-        if let host = ProcessInfo.processInfo.environment["DB_HOST"], !host.isEmpty { return .external }
+        if ProcessEnvironment.current[Settings.databaseHost] != nil { return .external }
         let folder =
             geteuid() == 0 ? "/var/lib/cakap/up-\(plan.postgresPort)/postgres" : dataDirectory + "/postgres"
         try FileManager.default.createDirectory(
@@ -136,7 +137,7 @@ actor LocalFleet {
 
     /// Waits for the database, then starts `cakap conversations` against it.
     private func startConversations(_ database: Database) async throws {
-        var environment = ["CAKAP_EMBED_URLS": plan.embedURLs]
+        var environment = [Settings.embedURLs.name: plan.embedURLs]
         if case .embedded(let folder, let logOffset) = database {
             let deadline = ContinuousClock.now + .seconds(60)
             // Only this run's lines: an earlier run's "postgres ready" must not count.
@@ -156,8 +157,9 @@ actor LocalFleet {
             let password = try String(contentsOfFile: folder + ".password", encoding: .utf8)
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             environment.merge([
-                "DB_HOST": "127.0.0.1", "DB_PORT": String(plan.postgresPort), "DB_USER": "cakap",
-                "DB_PASSWORD": password, "DB_NAME": "postgres", "DB_SSLMODE": "disable",
+                Settings.databaseHost.name: "127.0.0.1", Settings.databasePort.name: String(plan.postgresPort),
+                Settings.databaseUser.name: "cakap", Settings.databasePassword.name: password,
+                Settings.databaseName.name: "postgres", Settings.databaseTLSMode.name: "disable",
             ]) { $1 }
         }
         try start(
@@ -184,7 +186,7 @@ actor LocalFleet {
     private func launch(_ child: Child) throws -> ChildProcess {
         try ChildProcess(
             executable: executable, arguments: child.arguments, outputPath: child.logPath,
-            environment: ProcessInfo.processInfo.environment.merging(child.environment) { $1 }, newProcessGroup: true,
+            environment: ProcessEnvironment.current.merging(child.environment) { $1 }, newProcessGroup: true,
             diesWithParent: true)
     }
 

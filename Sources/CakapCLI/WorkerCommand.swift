@@ -1,4 +1,5 @@
 import ArgumentParser
+import CakapSettings
 import CakapWorker
 import Foundation
 import Hummingbird
@@ -14,7 +15,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @OptionGroup var pathOptions: PathOptions
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
+        let environment = ProcessEnvironment.current
         bootstrapLogging()
         let paths = pathOptions.paths
         var configuration: WorkerConfiguration

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CakapSettings
 import ConversationsService
 import Foundation
 import LambdaRuntime
@@ -20,8 +21,8 @@ LoggingSystem.bootstrap { label in
     return handler
 }
 let logger = Logger(label: "cakap.lambda")
-let environment = ProcessInfo.processInfo.environment
-guard let endpoint = environment["AWS_LAMBDA_RUNTIME_API"] else {
+let environment = ProcessEnvironment.current
+guard let endpoint = environment[Settings.runtimeAPI] else {
     logger.critical("AWS_LAMBDA_RUNTIME_API is not set: this program runs inside AWS Lambda")
     exit(64)
 }
@@ -34,8 +35,10 @@ let httpClient = HTTPClient(
         return configuration
     }())
 let runtime = HTTPRuntimeAPIClient(endpoint: endpoint, httpClient: httpClient)
-let origins = (environment["CAKAP_CORS_ORIGINS"] ?? "").split(separator: ",").map(String.init)
-let taskRoot = environment["LAMBDA_TASK_ROOT"] ?? "/var/task"
+let origins = (environment[Settings.corsOrigins] ?? "").split(separator: ",").map {
+    $0.trimmingCharacters(in: .whitespaces)
+}
+let taskRoot = environment[Settings.taskRoot] ?? "/var/task"
 
 /// The function's work on one event.
 typealias Handler = LambdaLoop.Handler
@@ -56,14 +59,17 @@ func conversations() async throws -> Handler {
 
 /// The tutor: Harper and the word list from the zip, the models through the balancers.
 func tutor() async throws -> Handler {
-    let harper = environment["CAKAP_HARPER"] ?? taskRoot + "/harper-cli"
+    let harper = environment[Settings.harper] ?? taskRoot + "/harper-cli"
     guard FileManager.default.isExecutableFile(atPath: harper) else {
         throw ConfigurationError("harper-cli is not executable at \(harper)")
     }
-    let levelsPath = environment["CAKAP_WORD_LEVELS"] ?? taskRoot + "/word-levels.tsv"
+    let levelsPath = environment[Settings.wordLevels] ?? taskRoot + "/word-levels.tsv"
     let wordLevels = WordLevels.load(path: levelsPath)
     guard !wordLevels.isEmpty else { throw ConfigurationError("no CEFR word levels at \(levelsPath)") }
-    let llm = (environment["CAKAP_LLM_URLS"] ?? "").split(separator: ",").map(String.init)
+    guard let modelTimeout = Int(environment[Settings.modelTimeout] ?? "20"), (1...300).contains(modelTimeout) else {
+        throw ConfigurationError("CAKAP_MODEL_TIMEOUT must be whole seconds, 1-300")
+    }
+    let llm = (environment[Settings.llmURLs] ?? "").split(separator: ",").map(String.init)
     guard !llm.isEmpty else { throw ConfigurationError("CAKAP_LLM_URLS is not set") }
     var history: (any MistakeHistory)?
     let configuration = try ServiceConfiguration.fromEnvironment(environment)
@@ -75,10 +81,9 @@ func tutor() async throws -> Handler {
         history = StoreMistakeHistory(store: backend.store)
     }
     let api = TutorAPI.make(
-        harper: harper, wordLevels: wordLevels, llm: llm, model: environment["CAKAP_TUTOR_MODEL"] ?? "gemma3:270m",
-        embedModel: environment["CAKAP_EMBED_MODEL"] ?? "all-minilm",
-        conversations: environment["CAKAP_CONVERSATIONS_URL"].flatMap { $0.isEmpty ? nil : $0 }, history: history,
-        httpClient: httpClient)
+        harper: harper, wordLevels: wordLevels, llm: llm, model: environment[Settings.tutorModel] ?? "gemma3:270m",
+        embedModel: configuration.settings.embeddingModel, conversations: environment[Settings.conversationsURL],
+        history: history, httpClient: httpClient, modelTimeout: .seconds(modelTimeout))
     return { invocation in
         try await api.handle(event: invocation.event, invocation: invocation, allowedOrigins: origins, logger: logger)
     }
@@ -86,7 +91,7 @@ func tutor() async throws -> Handler {
 
 /// Initialisation: any failure is reported to Lambda as an init error.
 func initialise() async throws -> Handler {
-    let name = environment["CAKAP_FUNCTION"].flatMap { $0.isEmpty ? nil : $0 } ?? "conversations"
+    let name = environment[Settings.function] ?? "conversations"
     switch name {
     case "conversations": return try await conversations()
     case "tutor": return try await tutor()

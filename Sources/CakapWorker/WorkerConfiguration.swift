@@ -1,8 +1,9 @@
+import CakapSettings
 import Foundation
 import OllamaAPI
 
-/// Every setting of `cakap worker`, read in one place (`fromEnvironment`), each with its
-/// environment variable, default and meaning, printable by `cakap config`.
+/// Every setting of `cakap worker`, read in one place (`fromEnvironment`) from the variables the
+/// registry declares (`Settings`, printed by `cakap config`).
 public struct WorkerConfiguration: Sendable {
     /// Address to listen on. Default `127.0.0.1`; the fleet binds `0.0.0.0` behind the balancer.
     public var host: String = "127.0.0.1"
@@ -47,97 +48,52 @@ public struct WorkerConfiguration: Sendable {
         self.enginePath = enginePath
     }
 
-    /// One documented setting, for `cakap config`.
-    public struct Setting: Sendable {
-        public var variable: String
-        public var value: String
-        public var description: String
-    }
-
     /// The configuration from environment variables over the defaults.
     /// - Throws: `WorkerConfigurationError` naming the variable whose value is invalid.
     public static func fromEnvironment(
         _ environment: [String: String], modelsRoot: String, enginePath: String
     ) throws -> Self {
         var configuration = WorkerConfiguration(modelsRoot: modelsRoot, enginePath: enginePath)
-        func integer(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
-            guard let text = environment[name], !text.isEmpty else { return nil }
+        func integer(_ setting: Setting, _ range: ClosedRange<Int>) throws -> Int? {
+            guard let text = environment[setting] else { return nil }
             guard let value = Int(text), range.contains(value) else {
-                throw WorkerConfigurationError(description: "\(name)=\(text): expected a whole number in \(range)")
+                throw WorkerConfigurationError(
+                    description: "\(setting.name)=\(text): expected a whole number in \(range)")
             }
             return value
         }
-        func duration(_ name: String) throws -> Duration? {
-            guard let text = environment[name], !text.isEmpty else { return nil }
+        func duration(_ setting: Setting) throws -> Duration? {
+            guard let text = environment[setting] else { return nil }
             guard let parsed = DurationText.parse(text) else {
-                throw WorkerConfigurationError(description: "\(name)=\(text): expected a duration such as 30s or 5m")
+                throw WorkerConfigurationError(
+                    description: "\(setting.name)=\(text): expected a duration such as 30s or 5m")
             }
             return parsed
         }
-        configuration.numParallel = try integer("CAKAP_NUM_PARALLEL", 1...64) ?? configuration.numParallel
-        configuration.maxQueue = try integer("CAKAP_MAX_QUEUE", 0...100_000) ?? configuration.maxQueue
-        configuration.contextLength = try integer("CAKAP_CONTEXT_LENGTH", 64...1_048_576) ?? configuration.contextLength
-        configuration.threads = try integer("CAKAP_NUM_THREADS", 1...1024) ?? configuration.threads
-        configuration.maxBodyBytes = try integer("CAKAP_MAX_BODY_BYTES", 1024...1 << 30) ?? configuration.maxBodyBytes
-        if let text = environment["CAKAP_KEEP_ALIVE"], !text.isEmpty {
+        func list(_ setting: Setting) -> [String]? {
+            environment[setting].map {
+                $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            }
+        }
+        configuration.numParallel = try integer(Settings.numParallel, 1...64) ?? configuration.numParallel
+        configuration.maxQueue = try integer(Settings.maxQueue, 0...100_000) ?? configuration.maxQueue
+        configuration.contextLength = try integer(Settings.contextLength, 64...1_048_576) ?? configuration.contextLength
+        configuration.threads = try integer(Settings.numThreads, 1...1024) ?? configuration.threads
+        configuration.maxBodyBytes = try integer(Settings.maxBodyBytes, 1024...1 << 30) ?? configuration.maxBodyBytes
+        if let text = environment[Settings.keepAlive] {
             guard let keepAlive = KeepAlive(parsing: text) else {
                 throw WorkerConfigurationError(
                     description: "CAKAP_KEEP_ALIVE=\(text): expected a duration such as 5m, or -1 for forever")
             }
             configuration.keepAlive = keepAlive.duration
         }
-        configuration.loadTimeout = try duration("CAKAP_LOAD_TIMEOUT") ?? configuration.loadTimeout
-        configuration.drainTimeout = try duration("CAKAP_DRAIN_TIMEOUT") ?? configuration.drainTimeout
-        if let registry = environment["CAKAP_REGISTRY"], !registry.isEmpty { configuration.registry = registry }
-        if let hosts = environment["CAKAP_PULL_HOSTS"] {
-            configuration.pullHosts = hosts.split(separator: ",").map {
-                $0.trimmingCharacters(in: .whitespaces).lowercased()
-            }
-            .filter { !$0.isEmpty }
-        }
-        if let origins = environment["CAKAP_CORS_ORIGINS"] {
-            configuration.corsOrigins = origins.split(separator: ",").map {
-                $0.trimmingCharacters(in: .whitespaces)
-            }
-            .filter { !$0.isEmpty }
-        }
-        if let directory = environment["CAKAP_LOG_DIR"], !directory.isEmpty { configuration.logDirectory = directory }
+        configuration.loadTimeout = try duration(Settings.loadTimeout) ?? configuration.loadTimeout
+        configuration.drainTimeout = try duration(Settings.drainTimeout) ?? configuration.drainTimeout
+        configuration.registry = environment[Settings.registry] ?? configuration.registry
+        configuration.pullHosts = list(Settings.pullHosts)?.map { $0.lowercased() } ?? configuration.pullHosts
+        configuration.corsOrigins = list(Settings.corsOrigins) ?? configuration.corsOrigins
+        configuration.logDirectory = environment[Settings.logDirectory] ?? configuration.logDirectory
         return configuration
-    }
-
-    /// Every setting with its current value, for `cakap config`.
-    public var settings: [Setting] {
-        [
-            Setting(variable: "--host", value: host, description: "address to listen on"),
-            Setting(variable: "--port", value: String(port), description: "port to listen on (Ollama's 11434)"),
-            Setting(variable: "CAKAP_MODELS / --models", value: modelsRoot, description: "model store (Ollama layout)"),
-            Setting(
-                variable: "CAKAP_LLAMA_SERVER", value: enginePath,
-                description: "llama-server binary (default: the one cakap setup built)"),
-            Setting(
-                variable: "CAKAP_NUM_PARALLEL", value: String(numParallel),
-                description: "parallel slots per model (-np)"),
-            Setting(variable: "CAKAP_MAX_QUEUE", value: String(maxQueue), description: "waiting requests before 503"),
-            Setting(
-                variable: "CAKAP_KEEP_ALIVE", value: keepAlive.map { "\($0)" } ?? "forever",
-                description: "default idle time before unload"),
-            Setting(
-                variable: "CAKAP_CONTEXT_LENGTH", value: String(contextLength),
-                description: "default num_ctx per request"),
-            Setting(variable: "CAKAP_NUM_THREADS", value: String(threads), description: "CPU threads per engine"),
-            Setting(variable: "CAKAP_REGISTRY", value: registry, description: "registry for /api/pull"),
-            Setting(
-                variable: "CAKAP_PULL_HOSTS", value: pullHosts.isEmpty ? "(none)" : pullHosts.joined(separator: ","),
-                description: "other registry hosts a pull may name (* for any)"),
-            Setting(variable: "CAKAP_LOAD_TIMEOUT", value: "\(loadTimeout)", description: "longest model load"),
-            Setting(variable: "CAKAP_DRAIN_TIMEOUT", value: "\(drainTimeout)", description: "longest drain on SIGTERM"),
-            Setting(variable: "CAKAP_MAX_BODY_BYTES", value: String(maxBodyBytes), description: "largest request body"),
-            Setting(
-                variable: "CAKAP_CORS_ORIGINS",
-                value: corsOrigins.isEmpty ? "(none)" : corsOrigins.joined(separator: ","),
-                description: "browser origins given CORS headers"),
-            Setting(variable: "CAKAP_LOG_DIR", value: logDirectory, description: "engine logs"),
-        ]
     }
 }
 

@@ -1,3 +1,4 @@
+import CakapSettings
 import Foundation
 
 #if canImport(Glibc)
@@ -55,8 +56,8 @@ public final class ChildProcess: @unchecked Sendable {
             posix_spawn_file_actions_adddup2(&actions, 1, 2)
         }
 
-        let environment = environment ?? ProcessInfo.processInfo.environment
-        var executable = Self.resolve(executable, path: environment["PATH"] ?? "/usr/bin:/bin")
+        let environment = environment ?? ProcessEnvironment.current
+        var executable = Self.resolve(executable, path: environment[Settings.path] ?? "/usr/bin:/bin")
         var arguments = arguments
         if diesWithParent, FileManager.default.isExecutableFile(atPath: Self.setpriv) {
             // The kernel sends SIGKILL to the child when the thread that spawned it ends; that

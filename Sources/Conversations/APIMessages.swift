@@ -78,10 +78,12 @@ struct ConversationBody: Encodable {
     let embeddingDimensions: Int?
     /// The vector itself, only with `?include=embedding`; absent otherwise.
     let embedding: [Float]?
+    /// Why this save stored no vector although it had learner text; absent when nothing failed.
+    let embeddingError: String?
     let createdAt: String
     let updatedAt: String
 
-    init(_ record: ConversationRecord, includeVector: Bool) {
+    init(_ record: ConversationRecord, includeVector: Bool, embeddingError: String? = nil) {
         uid = record.uid
         id = record.id.uuidString.lowercased()
         title = record.title
@@ -90,6 +92,7 @@ struct ConversationBody: Encodable {
         embeddingModel = record.embedding?.model
         embeddingDimensions = record.embedding?.vector.count
         embedding = includeVector ? record.embedding?.vector : nil
+        self.embeddingError = embeddingError
         createdAt = Timestamps.format(record.createdAt)
         updatedAt = Timestamps.format(record.updatedAt)
     }
@@ -99,6 +102,7 @@ struct ConversationBody: Encodable {
         case messageCount = "message_count"
         case embeddingModel = "embedding_model"
         case embeddingDimensions = "embedding_dimensions"
+        case embeddingError = "embedding_error"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
     }
@@ -113,6 +117,7 @@ struct ConversationBody: Encodable {
         try container.encode(embeddingModel, forKey: .embeddingModel)  // null, not absent
         try container.encode(embeddingDimensions, forKey: .embeddingDimensions)
         try container.encodeIfPresent(embedding, forKey: .embedding)
+        try container.encodeIfPresent(embeddingError, forKey: .embeddingError)
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(updatedAt, forKey: .updatedAt)
     }

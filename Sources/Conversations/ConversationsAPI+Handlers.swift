@@ -12,11 +12,11 @@ extension ConversationsAPI {
         if let existing = try await store.fetch(uid: uid, id: id) {
             return try repeatedCreate(existing, title: title, messages: messages)
         }
-        let embedding = try await embedding(sent: fields.embedding, messages: messages)
+        let embedding = await embedding(sent: fields.embedding, messages: messages)
         let (record, inserted) = try await store.insert(
-            NewConversation(uid: uid, id: id, title: title, messages: messages, embedding: embedding))
+            NewConversation(uid: uid, id: id, title: title, messages: messages, embedding: embedding.stored))
         if !inserted { return try repeatedCreate(record, title: title, messages: messages) }
-        return try Self.json(201, ConversationBody(record, includeVector: false))
+        return try Self.json(201, ConversationBody(record, includeVector: false, embeddingError: embedding.error))
     }
 
     private func repeatedCreate(
@@ -48,14 +48,17 @@ extension ConversationsAPI {
             throw APIError.badRequest("nothing to change: send title, conversation or embedding")
         }
         var changes = ConversationChanges(title: fields.title, messages: fields.messages)
+        var embeddingError: String?
         if let vector = fields.embedding {
             changes.embedding = .set(StoredEmbedding(model: Self.clientModel, vector: vector))
         } else if let messages = fields.messages {
             guard try await store.fetch(uid: uid, id: id) != nil else { throw notFound }
-            changes.embedding = try await embedding(sent: nil, messages: messages).map { .set($0) } ?? .clear
+            let embedding = await embedding(sent: nil, messages: messages)
+            changes.embedding = embedding.stored.map { .set($0) } ?? .clear
+            embeddingError = embedding.error
         }
         guard let record = try await store.update(uid: uid, id: id, changes) else { throw notFound }
-        return try Self.json(200, ConversationBody(record, includeVector: false))
+        return try Self.json(200, ConversationBody(record, includeVector: false, embeddingError: embeddingError))
     }
 
     func delete(uid: String, id: UUID) async throws -> APIResponse {
@@ -115,29 +118,29 @@ extension ConversationsAPI {
 
     var notFound: APIError { APIError(404, "no such conversation") }
 
-    /// The vector to store: the client's, else one made from the learner's turns, else none
-    /// (no learner text yet, or the embedder failed: logged, the save still succeeds).
-    func embedding(sent: [Float]?, messages: [Message]) async throws -> StoredEmbedding? {
-        if let sent { return StoredEmbedding(model: Self.clientModel, vector: sent) }
-        guard let embedder else { return nil }
+    /// The vector to store: the client's, else one made from the learner's turns, else none (no
+    /// learner text yet, or the embedder failed). A failure keeps the save (the learner's turns
+    /// matter more than their vector) but is never silent (issue 20): it is logged as an error and
+    /// returned as `embedding_error`, so a client, the smoke test and the log all see it.
+    func embedding(sent: [Float]?, messages: [Message]) async -> (stored: StoredEmbedding?, error: String?) {
+        if let sent { return (StoredEmbedding(model: Self.clientModel, vector: sent), nil) }
+        guard let embedder else { return (nil, nil) }
         let learnerText = messages.filter { $0.role == .user }.map(\.content).joined(separator: "\n")
-        guard !learnerText.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
+        guard !learnerText.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return (nil, nil) }
+        let problem: String
         do {
             let vector = try await embedder.embed(String(learnerText.suffix(settings.embeddingInputCharacters)))
-            guard vector.count == settings.embeddingDimensions else {
-                logger.error(
-                    "embedding model returned the wrong dimension; storing no vector",
-                    metadata: [
-                        "model": "\(embedder.model)", "got": "\(vector.count)",
-                        "configured": "\(settings.embeddingDimensions)",
-                    ])
-                return nil
+            if vector.count == settings.embeddingDimensions {
+                return (StoredEmbedding(model: embedder.model, vector: vector), nil)
             }
-            return StoredEmbedding(model: embedder.model, vector: vector)
+            problem =
+                "\(embedder.model) returned \(vector.count) dimensions, the service is configured for "
+                + "\(settings.embeddingDimensions) (CAKAP_EMBED_DIMENSIONS)"
         } catch {
-            logger.warning("embedding failed; storing no vector", metadata: ["error": "\(error)"])
-            return nil
+            problem = "\(embedder.model) could not embed the conversation: \(error)"
         }
+        logger.error("no vector stored", metadata: ["model": "\(embedder.model)", "reason": "\(problem)"])
+        return (nil, problem)
     }
 
     static func integer(_ text: String?, name: String, range: ClosedRange<Int>) throws(APIError) -> Int? {

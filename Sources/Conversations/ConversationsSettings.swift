@@ -26,4 +26,18 @@ public struct ConversationsSettings: Sendable, Equatable {
     public var embeddingInputCharacters: Int = 2000
 
     public init() {}
+
+    /// Output dimensions of the embedding models Cakap has been configured with, so choosing a
+    /// model also chooses the dimension the store checks and indexes (issue 20: the Lambdas asked
+    /// for 384-dimension all-minilm vectors while the fleet served 768-dimension nomic-embed-text).
+    public static let knownEmbeddingDimensions: [String: Int] = [
+        "all-minilm": 384, "nomic-embed-text": 768, "mxbai-embed-large": 1024, "snowflake-arctic-embed": 1024,
+        "bge-m3": 1024,
+    ]
+
+    /// The dimension of `model` (a tag such as `:latest` or `:v1.5` does not change it), or nil when unknown.
+    public static func embeddingDimensions(of model: String) -> Int? {
+        let bare = model.split(separator: ":", maxSplits: 1).first.map(String.init) ?? model
+        return knownEmbeddingDimensions[bare.split(separator: "/").last.map(String.init) ?? bare]
+    }
 }

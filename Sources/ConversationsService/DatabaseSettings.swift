@@ -1,3 +1,4 @@
+import CakapSettings
 import Foundation
 import NIOSSL
 import PostgresNIO
@@ -41,43 +42,34 @@ public struct DatabaseSettings: Sendable, Equatable {
         self.database = database
     }
 
-    /// The descriptions `cakap config` prints.
-    public static let descriptions: [(String, String)] = [
-        ("DB_HOST", "database host; when unset, cakap up runs the embedded PostgreSQL"),
-        ("DB_PORT", "database port (default 5432)"),
-        ("DB_USER", "database user"),
-        ("DB_PASSWORD", "database password (never logged)"),
-        ("DB_NAME", "database name (default postgres)"),
-        ("DB_SSLMODE", "disable, prefer (default), require or verify-full"),
-        ("DB_SSLROOTCERT", "PEM CA bundle for verify-full (RDS: the regional global-bundle.pem)"),
-    ]
-
     /// Reads the `DB_*` variables; nil when `DB_HOST` is unset.
     public static func fromEnvironment(
-        _ environment: [String: String] = ProcessInfo.processInfo.environment
+        _ environment: [String: String] = ProcessEnvironment.current
     )
         throws -> DatabaseSettings?
     {
-        guard let host = environment["DB_HOST"], !host.isEmpty else { return nil }
-        guard let user = environment["DB_USER"], !user.isEmpty else {
+        guard let host = environment[Settings.databaseHost], !host.isEmpty else { return nil }
+        guard let user = environment[Settings.databaseUser], !user.isEmpty else {
             throw ConfigurationError("DB_HOST is set but DB_USER is not")
         }
-        var settings = DatabaseSettings(host: host, user: user, password: environment["DB_PASSWORD"])
-        if let port = environment["DB_PORT"], !port.isEmpty {
+        var settings = DatabaseSettings(host: host, user: user, password: environment[Settings.databasePassword])
+        if let port = environment[Settings.databasePort], !port.isEmpty {
             guard let value = Int(port), (1...65535).contains(value) else {
                 throw ConfigurationError("DB_PORT must be a port number, not \"\(port)\"")
             }
             settings.port = value
         }
-        if let name = environment["DB_NAME"], !name.isEmpty { settings.database = name }
-        if let mode = environment["DB_SSLMODE"], !mode.isEmpty {
+        if let name = environment[Settings.databaseName], !name.isEmpty { settings.database = name }
+        if let mode = environment[Settings.databaseTLSMode], !mode.isEmpty {
             guard let value = SSLMode(rawValue: mode) else {
                 throw ConfigurationError(
                     "DB_SSLMODE must be one of \(SSLMode.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             settings.sslMode = value
         }
-        if let path = environment["DB_SSLROOTCERT"], !path.isEmpty { settings.rootCertificatePath = path }
+        if let path = environment[Settings.databaseRootCertificate], !path.isEmpty {
+            settings.rootCertificatePath = path
+        }
         if settings.sslMode == .verifyFull, settings.rootCertificatePath == nil {
             throw ConfigurationError("DB_SSLMODE=verify-full needs DB_SSLROOTCERT (a PEM CA bundle)")
         }

@@ -1,3 +1,4 @@
+import CakapSettings
 import Conversations
 import Foundation
 
@@ -13,37 +14,34 @@ public struct ServiceConfiguration: Sendable {
 
     public init() {}
 
-    /// The variables and what they mean, for `cakap config`.
-    public static let descriptions: [(String, String)] =
-        DatabaseSettings.descriptions + [
-            (
-                "CAKAP_EMBED_URLS",
-                "comma-separated base URLs of the LLM pool for /api/embed (empty: no server-side vectors)"
-            ),
-            ("CAKAP_EMBED_MODEL", "embedding model (default all-minilm)"),
-            ("CAKAP_EMBED_DIMENSIONS", "its vector dimension, 1-2000 (default 384)"),
-        ]
-
+    /// The `DB_*` and `CAKAP_EMBED_*` settings (declared in `Settings`) over the defaults.
     public static func fromEnvironment(
-        _ environment: [String: String] = ProcessInfo.processInfo.environment
+        _ environment: [String: String] = ProcessEnvironment.current
     )
         throws -> ServiceConfiguration
     {
         var configuration = ServiceConfiguration()
         configuration.database = try DatabaseSettings.fromEnvironment(environment)
-        if let urls = environment["CAKAP_EMBED_URLS"] {
+        if let urls = environment[Settings.embedURLs] {
             configuration.embedURLs = urls.split(separator: ",").map {
                 String($0.trimmingCharacters(in: .whitespaces).trimmingSuffix("/"))
             }.filter { !$0.isEmpty }
         }
-        if let model = environment["CAKAP_EMBED_MODEL"], !model.isEmpty {
+        if let model = environment[Settings.embedModel], !model.isEmpty {
             configuration.settings.embeddingModel = model
         }
-        if let text = environment["CAKAP_EMBED_DIMENSIONS"], !text.isEmpty {
+        if let text = environment[Settings.embedDimensions], !text.isEmpty {
             guard let value = Int(text), (1...2000).contains(value) else {
                 throw ConfigurationError("CAKAP_EMBED_DIMENSIONS must be 1-2000 (pgvector indexes at most 2,000)")
             }
             configuration.settings.embeddingDimensions = value
+        } else {
+            // The dimension follows the model, so the store never expects 384 from a 768 model.
+            let model = configuration.settings.embeddingModel
+            guard let dimensions = ConversationsSettings.embeddingDimensions(of: model) else {
+                throw ConfigurationError("CAKAP_EMBED_DIMENSIONS is required: the dimension of \(model) is not known")
+            }
+            configuration.settings.embeddingDimensions = dimensions
         }
         return configuration
     }

@@ -1,3 +1,4 @@
+import CakapSettings
 import Foundation
 
 /// The `aws` command line as a seam: `AWSCommandLine` (in the CLI) runs the real one;
@@ -33,6 +34,8 @@ public struct Deployer: Sendable {
     let repository: String
     let cloud: any CloudControl
     let progress: @Sendable (String) -> Void
+    /// Where `.setting` parameters come from (the process environment; tests pass their own).
+    public var environment: [String: String] = ProcessEnvironment.current
 
     /// Tag put on every stack (and so on every resource CloudFormation tags).
     public static let projectTag = "Project=cakap"
@@ -65,13 +68,24 @@ public struct Deployer: Sendable {
         try checkArtefacts(for: stacks, files: artefactFiles)
         var outputs: [String: [String: String]] = [:]
         for (index, stack) in stacks.enumerated() {
-            var parameters: [[String: String]] = []
-            for (name, source) in (stack.parameters ?? [:]).sorted(by: { $0.key < $1.key }) {
-                parameters.append(["ParameterKey": name, "ParameterValue": try value(of: source, outputs: &outputs)])
-            }
             progress("[\(index + 1)/\(stacks.count)] \(stack.name) (\(stack.region)) …")
+            let status = try currentStatus(of: stack)
+            var parameters: [[String: Any]] = []
+            for (name, source) in (stack.parameters ?? [:]).sorted(by: { $0.key < $1.key }) {
+                if case .ssmParameterOnce = source, status != nil, status != "ROLLBACK_COMPLETE" {
+                    parameters.append(["ParameterKey": name, "UsePreviousValue": true])
+                    continue
+                }
+                parameters.append([
+                    "ParameterKey": name,
+                    "ParameterValue": try value(
+                        of: source, outputs: &outputs, files: artefactFiles, region: stack.region),
+                ])
+            }
             let started = Date()
-            try createOrUpdate(stack, parameters: parameters)
+            try createOrUpdate(
+                stack, status: status, parameters: parameters,
+                template: try templateArguments(for: stack, outputs: &outputs))
             outputs[stack.name] = try stackOutputs(stack.name, region: stack.region)
             progress(String(format: "    done in %.0f s", Date().timeIntervalSince(started)))
             if stack.name.hasPrefix("lks-artefacts-") {
@@ -82,150 +96,17 @@ public struct Deployer: Sendable {
         return outputs
     }
 
-    /// The `postDeploy` steps of infra/stacks.json for the stacks just deployed: a new API
-    /// deployment (CloudFormation does not redeploy an API whose methods changed), the web bundle
-    /// to Amplify, and a playbook run now rather than at the association's next schedule.
-    func postDeploy(stacks: [StackPlan.Stack], outputs: [String: [String: String]], files: [String: String]) throws {
-        let names = Set(stacks.map(\.name))
-        if names.contains("lks-api"), let api = outputs["lks-api"], let id = api["RestApiId"],
-            let stage = api["StageName"]
-        {
-            progress("new API deployment of \(id) to \(stage)")
-            _ = try cloud.aws(
-                ["apigateway", "create-deployment", "--rest-api-id", id, "--stage-name", stage], region: "us-east-1")
-        }
-        if names.contains("lks-web"), let web = outputs["lks-web"], let app = web["WebAppId"],
-            let branch = web["WebBranchName"], let bundle = files["web"]
-        {
-            struct Job: Decodable {
-                var jobId: String
-                var zipUploadUrl: String
-            }
-            progress("deploying the web app to Amplify \(app)/\(branch)")
-            let configured = try configuredWebBundle(bundle, outputs: outputs)
-            let job = try decode(
-                try cloud.aws(
-                    ["amplify", "create-deployment", "--app-id", app, "--branch-name", branch], region: "us-east-1"),
-                as: Job.self)
-            try cloud.put(file: configured, to: job.zipUploadUrl)
-            _ = try cloud.aws(
-                ["amplify", "start-deployment", "--app-id", app, "--branch-name", branch, "--job-id", job.jobId],
-                region: "us-east-1")
-        }
-        for stack in stacks where stack.name.hasPrefix("lks-fleet-") {
-            // Best effort: the association also runs on its own schedule (every 30 minutes).
-            do {
-                let ids =
-                    try decode(
-                        try cloud.aws(
-                            [
-                                "ssm", "list-associations", "--query",
-                                "Associations[?starts_with(AssociationName, 'lks-worker-playbook-')].AssociationId",
-                            ], region: stack.region), as: [String]?.self) ?? []
-                guard !ids.isEmpty else { continue }
-                progress("running the worker playbook now in \(stack.region)")
-                _ = try cloud.aws(["ssm", "start-associations-once", "--association-ids"] + ids, region: stack.region)
-            } catch {
-                progress("    could not start the playbook now (\(error)); it runs at the association's next schedule")
-            }
-        }
-    }
-
-    /// The web bundle with its `config.js` from the API and user pool stacks' outputs (those of
-    /// this run, or read back when they were deployed earlier).
-    func configuredWebBundle(_ bundle: String, outputs: [String: [String: String]]) throws -> String {
-        let api = try outputs["lks-api"] ?? stackOutputs("lks-api", region: "us-east-1")
-        let auth = try outputs["lks-auth"] ?? stackOutputs("lks-auth", region: "us-east-1")
-        guard let apiURL = api["ApiUrl"], let poolId = auth["UserPoolId"], let clientId = auth["UserPoolClientId"]
-        else {
-            throw DeploymentError(
-                description: "the web app needs lks-api.ApiUrl and lks-auth's pool ids: deploy them first")
-        }
-        let regions = Array(Set(plan.stacks.map(\.region))).sorted()
-        let script = try WebAppConfiguration.script(
-            apiURL: apiURL, userPoolId: poolId, clientId: clientId, regions: regions)
-        return try WebAppConfiguration.bundle(bundle, adding: script)
-    }
-
-    /// Deletes the selected stacks in reverse order (emptying artefact buckets first), then
-    /// returns what is left: stacks not deleted and resources still tagged `Project=cakap`.
-    public func destroy(only: Set<String>? = nil) throws -> [String] {
-        let stacks = try selected(only)
-        for stack in stacks.reversed() {
-            let outputs: [String: String]
-            do {
-                outputs = try stackOutputs(stack.name, region: stack.region)
-            } catch let error as CloudCommandError where error.isMissingStack {
-                progress("\(stack.name) (\(stack.region)): not deployed")
-                continue
-            }
-            if let bucket = outputs["ArtefactBucketName"] {
-                progress("emptying s3://\(bucket)")
-                _ = try cloud.aws(["s3", "rm", "s3://\(bucket)", "--recursive"], region: stack.region)
-            }
-            progress("deleting \(stack.name) (\(stack.region)) …")
-            _ = try cloud.aws(["cloudformation", "delete-stack", "--stack-name", stack.name], region: stack.region)
-            _ = try cloud.aws(
-                ["cloudformation", "wait", "stack-delete-complete", "--stack-name", stack.name], region: stack.region)
-        }
-        return try leftovers(regions: Set(stacks.map(\.region)))
-    }
-
-    /// Stacks named `lks-…` not deleted, and resources still tagged `Project=cakap` (terminated
-    /// instances aside), per region.
-    public func leftovers(regions: Set<String>) throws -> [String] {
-        var left: [String] = []
-        for region in regions.sorted() {
-            let stacks =
-                try decode(
-                    try cloud.aws(
-                        [
-                            "cloudformation", "list-stacks", "--query",
-                            "StackSummaries[?StackStatus!='DELETE_COMPLETE'].StackName",
-                        ], region: region), as: [String]?.self) ?? []
-            left += stacks.filter { $0.hasPrefix("lks-") }.map { "\(region): stack \($0)" }
-            let tagged =
-                try decode(
-                    try cloud.aws(
-                        [
-                            "resourcegroupstaggingapi", "get-resources", "--tag-filters", "Key=Project,Values=cakap",
-                            "--query", "ResourceTagMappingList[].ResourceARN",
-                        ], region: region), as: [String]?.self) ?? []
-            // Terminated instances stay visible (tagged) for a while after they are gone.
-            let terminated = Set(
-                try decode(
-                    try cloud.aws(
-                        [
-                            "ec2", "describe-instances", "--filters", "Name=tag:Project,Values=cakap",
-                            "Name=instance-state-name,Values=terminated,shutting-down", "--query",
-                            "Reservations[].Instances[].InstanceId",
-                        ], region: region), as: [String]?.self) ?? [])
-            left += tagged.filter { arn in !terminated.contains(where: { arn.hasSuffix("/" + $0) }) }
-                .map { "\(region): \($0)" }
-        }
-        return left
-    }
-
     // MARK: - Pieces
 
     /// create-stack or update-stack, then waits. Explicit calls rather than `cloudformation deploy`:
     /// the same on AWS, and moto gives change-set stacks no outputs. A stack left in
     /// ROLLBACK_COMPLETE by a failed first create is deleted and created again; a failure names
     /// the first resource that failed.
-    func createOrUpdate(_ stack: StackPlan.Stack, parameters: [[String: String]]) throws {
+    func createOrUpdate(
+        _ stack: StackPlan.Stack, status: String?, parameters: [[String: Any]], template: [String]
+    ) throws {
         let region = stack.region
-        var status: String?
-        do {
-            status = try decode(
-                try cloud.aws(
-                    [
-                        "cloudformation", "describe-stacks", "--stack-name", stack.name, "--query",
-                        "Stacks[0].StackStatus",
-                    ],
-                    region: region), as: String?.self)
-        } catch let error as CloudCommandError where error.isMissingStack {
-            status = nil
-        }
+        var status = status
         if status == "ROLLBACK_COMPLETE" {
             progress("    \(stack.name) is in ROLLBACK_COMPLETE from an earlier failure; deleting it first")
             _ = try cloud.aws(["cloudformation", "delete-stack", "--stack-name", stack.name], region: region)
@@ -233,12 +114,11 @@ public struct Deployer: Sendable {
                 ["cloudformation", "wait", "stack-delete-complete", "--stack-name", stack.name], region: region)
             status = nil
         }
-        let body = try String(contentsOfFile: repository + "/" + stack.template, encoding: .utf8)
         let parameterJSON = String(decoding: try JSONSerialization.data(withJSONObject: parameters), as: UTF8.self)
-        let common = [
-            "--stack-name", stack.name, "--template-body", body, "--parameters", parameterJSON, "--tags",
-            "Key=Project,Value=cakap",
-        ]
+        let common =
+            ["--stack-name", stack.name] + template + [
+                "--parameters", parameterJSON, "--tags", "Key=Project,Value=cakap",
+            ]
         do {
             if status == nil {
                 _ = try cloud.aws(["cloudformation", "create-stack"] + common, region: region)
@@ -257,6 +137,21 @@ public struct Deployer: Sendable {
         } catch let error as CloudCommandError {
             throw DeploymentError(
                 description: "\(stack.name) (\(region)) failed: \(firstFailure(stack) ?? error.description)")
+        }
+    }
+
+    /// The stack's status, nil when it does not exist.
+    func currentStatus(of stack: StackPlan.Stack) throws -> String? {
+        do {
+            return try decode(
+                try cloud.aws(
+                    [
+                        "cloudformation", "describe-stacks", "--stack-name", stack.name, "--query",
+                        "Stacks[0].StackStatus",
+                    ],
+                    region: stack.region), as: String?.self)
+        } catch let error as CloudCommandError where error.isMissingStack {
+            return nil
         }
     }
 
@@ -297,15 +192,28 @@ public struct Deployer: Sendable {
         }
     }
 
-    func value(of source: StackPlan.ParameterSource, outputs: inout [String: [String: String]]) throws -> String {
+    func value(
+        of source: StackPlan.ParameterSource, outputs: inout [String: [String: String]], files: [String: String],
+        region: String
+    ) throws -> String {
         switch source {
+        case .setting(let name):
+            guard let setting = Settings.named(name), let value = environment[setting] else {
+                throw DeploymentError(
+                    description: "\(name) is not set (\(Settings.named(name)?.meaning ?? "undeclared"))")
+            }
+            return value
+        case .ssmParameterOnce(let name):
+            return try decode(
+                try cloud.aws(["ssm", "get-parameter", "--name", name, "--query", "Parameter.Value"], region: region),
+                as: String.self)
         case .value(let value):
             return value
         case .artefact(let name):
             guard let artefact = plan.artefacts.first(where: { $0.name == name }) else {
                 throw DeploymentError(description: "unknown artefact \(name)")
             }
-            return artefact.key
+            return try Self.versionedKey(artefact.key, file: files[name])
         case .output(let stackName, let key):
             if outputs[stackName] == nil {
                 guard let stack = plan.stacks.first(where: { $0.name == stackName }) else {
@@ -351,8 +259,9 @@ public struct Deployer: Sendable {
         }
         for artefact in plan.artefacts where artefact.regions.contains(stack.region) {
             guard let path = files[artefact.name] else { continue }  // not needed by the selected stacks
-            progress("    uploading \(artefact.name) to s3://\(bucket)/\(artefact.key)")
-            _ = try cloud.aws(["s3", "cp", path, "s3://\(bucket)/\(artefact.key)"], region: stack.region)
+            let key = try Self.versionedKey(artefact.key, file: path)
+            progress("    uploading \(artefact.name) to s3://\(bucket)/\(key)")
+            _ = try cloud.aws(["s3", "cp", path, "s3://\(bucket)/\(key)"], region: stack.region)
         }
     }
 

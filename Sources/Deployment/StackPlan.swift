@@ -1,3 +1,4 @@
+import CakapSettings
 import Foundation
 
 /// The ordered CloudFormation stacks of a deployment (`infra/stacks.json`): what `cakap aws plan`
@@ -11,8 +12,14 @@ public struct StackPlan: Decodable, Sendable {
         case output(stack: String, key: String)
         /// The S3 key of a built artefact.
         case artefact(String)
+        /// A public SSM parameter's value (an AMI id), read when the stack is created and kept on
+        /// every update: a template parameter of an SSM type would re-resolve at each update and
+        /// replace every instance when Canonical publishes a new image (issue 20).
+        case ssmParameterOnce(String)
+        /// A setting of `cakap aws deploy` (declared in `Settings`), e.g. the alarm e-mail.
+        case setting(String)
 
-        enum CodingKeys: String, CodingKey { case value, stack, output, artefact }
+        enum CodingKeys: String, CodingKey { case value, stack, output, artefact, ssmParameter, setting }
 
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -20,6 +27,10 @@ public struct StackPlan: Decodable, Sendable {
                 self = .output(stack: stack, key: try container.decode(String.self, forKey: .output))
             } else if let artefact = try container.decodeIfPresent(String.self, forKey: .artefact) {
                 self = .artefact(artefact)
+            } else if let name = try container.decodeIfPresent(String.self, forKey: .ssmParameter) {
+                self = .ssmParameterOnce(name)
+            } else if let name = try container.decodeIfPresent(String.self, forKey: .setting) {
+                self = .setting(name)
             } else if let text = try? container.decode(String.self, forKey: .value) {
                 self = .value(text)
             } else if let number = try? container.decode(Double.self, forKey: .value) {
@@ -88,6 +99,9 @@ public struct StackPlan: Decodable, Sendable {
                         throw DeploymentError(
                             description: "stack \(stack.name): \(parameter) needs artefact \(name) in \(stack.region)")
                     }
+                case .setting(let name) where Settings.named(name) == nil:
+                    throw DeploymentError(
+                        description: "stack \(stack.name): \(parameter) reads \(name), which no setting declares")
                 default: break
                 }
             }

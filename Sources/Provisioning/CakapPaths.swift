@@ -1,3 +1,4 @@
+import CakapSettings
 import Foundation
 
 /// Where Cakap keeps what `cakap setup` installs: outside the repository, keyed by version so a
@@ -38,13 +39,10 @@ public struct CakapPaths: Sendable {
     }
 
     /// Paths from `CAKAP_HOME`, `CAKAP_MODELS` and `CAKAP_LLAMA_SERVER` (the only place they are read).
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Self {
-        let home =
-            environment["CAKAP_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.cache/cakap"
+    public static func fromEnvironment(_ environment: [String: String] = ProcessEnvironment.current) -> Self {
+        let home = environment[Settings.home] ?? (environment[Settings.userHome] ?? NSHomeDirectory()) + "/.cache/cakap"
         return CakapPaths(
-            home: home, models: environment["CAKAP_MODELS"].flatMap { $0.isEmpty ? nil : $0 },
-            engine: environment["CAKAP_LLAMA_SERVER"].flatMap { $0.isEmpty ? nil : $0 })
+            home: home, models: environment[Settings.models], engine: environment[Settings.llamaServer])
     }
 
     public var downloads: String { home + "/downloads" }

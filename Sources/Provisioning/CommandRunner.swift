@@ -1,3 +1,4 @@
+import CakapSettings
 import ChildProcess
 import Foundation
 
@@ -13,7 +14,7 @@ public struct CommandRunner: Sendable {
         do {
             child = try ChildProcess(
                 executable: arguments[0], arguments: Array(arguments.dropFirst()), outputPath: logPath,
-                environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
+                environment: ProcessEnvironment.current.merging(environment) { $1 })
         } catch {
             throw ProvisioningError("cannot start \(arguments[0]): \(error)")
         }

@@ -1,3 +1,4 @@
+import CakapSettings
 import Foundation
 import ModelStore
 
@@ -80,7 +81,7 @@ public struct Provisioner: Sendable {
         }
         let build = paths.llamaCppRoot + "/build"
         let log = paths.llamaCppRoot + "/build.log"
-        let environment = ["PATH": paths.pythonTools + "/bin:" + (ProcessInfo.processInfo.environment["PATH"] ?? "")]
+        let environment = ["PATH": paths.pythonTools + "/bin:" + (ProcessEnvironment.current[Settings.path] ?? "")]
         try reporter.step("configure llama.cpp") {
             try runner.run(
                 [

@@ -235,6 +235,17 @@ import Testing
         let saved = await call("PUT", "/conversations/alice/\(Self.id1)", update, api: failing)
         #expect(saved.status == 200)  // the turn is kept even when no vector can be made
         #expect(saved.json["embedding_model"] is NSNull)
+        // … but the failure is not swallowed (issue 20): the answer says why no vector was stored.
+        #expect((saved.json["embedding_error"] as? String)?.contains("could not embed") == true)
+        #expect(after.json["embedding_error"] == nil)
+
+        var wider = settings
+        wider.embeddingDimensions = 16  // the embedder makes 8: a model/dimension mismatch
+        let mismatched = ConversationsAPI(
+            store: store, embedder: FakeEmbedder(dimensions: 8), settings: wider, logger: Logger(label: "test"))
+        let created = await call("POST", "/conversations/alice", Self.body(id: Self.id2), api: mismatched)
+        #expect(created.status == 201)
+        #expect((created.json["embedding_error"] as? String)?.contains("returned 8 dimensions") == true)
     }
 
     @Test func similarReturnsTheOwnersNearestOnly() async throws {

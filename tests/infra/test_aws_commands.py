@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -24,7 +25,8 @@ CAKAP = os.environ.get("CAKAP_BIN") or str(ROOT / ".build" / "debug" / "cakap")
 
 @pytest.fixture(scope="module")
 def moto_endpoint():
-    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
+    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1",
+                      CAKAP_ALARM_EMAIL="ops@example.com")  # fmt: skip
     os.environ.pop("AWS_SESSION_TOKEN", None)
     from moto.server import ThreadedMotoServer
 
@@ -97,7 +99,10 @@ def test_deploy_then_destroy_the_modelled_stacks(moto_endpoint, artefacts) -> No
         # The playbook was uploaded to the region's bucket right after the bucket existed.
         bucket = next(o["OutputValue"] for o in cloudformation.describe_stacks(StackName=f"lks-artefacts-{zone}")["Stacks"][0]["Outputs"] if o["OutputKey"] == "ArtefactBucketName")
         keys = [o["Key"] for o in boto3.client("s3", region_name=region, endpoint_url=moto_endpoint).list_objects_v2(Bucket=bucket).get("Contents", [])]
-        assert keys == ["ansible/cakap-worker-playbook.zip"]
+        # … under a key naming its content (issue 20: a fixed key never updated the code on redeploy).
+        assert len(keys) == 1 and re.fullmatch(r"ansible/cakap-worker-playbook-[0-9a-f]{16}\.zip", keys[0]), keys
+        playbook_key = next(p["ParameterValue"] for p in cloudformation.describe_stacks(StackName=f"lks-fleet-{zone}")["Stacks"][0]["Parameters"] if p["ParameterKey"] == "PlaybookKey")
+        assert playbook_key == keys[0]
         instances = boto3.client("ec2", region_name=region, endpoint_url=moto_endpoint).describe_instances(
             Filters=[{"Name": "instance-state-name", "Values": ["running", "pending"]}])["Reservations"]
         assert sum(len(r["Instances"]) for r in instances) == 7  # six workers and the NAT instance

@@ -115,8 +115,16 @@ def test_stage_has_throttling_access_log_and_metrics() -> None:
     (setting,) = stage["Properties"]["MethodSettings"]
     assert setting["ResourcePath"] == "/*" and setting["HttpMethod"] == "*"
     assert setting["MetricsEnabled"] is True and "ThrottlingRateLimit" in setting and "ThrottlingBurstLimit" in setting
-    assert stage["Properties"]["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": ["AccessLogGroup", "Arn"]}
-    assert stage["Properties"]["AccessLogSetting"]["Format"].startswith("{")
+    # The access log is optional (issue 20): ApiGatewayAccount with LabRole could roll back the whole
+    # stack if LabRole does not trust API Gateway, so both are off unless AccessLog=on.
+    condition, on, off = stage["Properties"]["AccessLogSetting"]["Fn::If"]
+    assert condition == "WritesAccessLog" and off == {"Ref": "AWS::NoValue"}
+    assert on["DestinationArn"] == {"Fn::GetAtt": ["AccessLogGroup", "Arn"]} and on["Format"].startswith("{")
+    doc = template(API)
+    assert doc["Parameters"]["AccessLog"]["Default"] == "off"
+    for logical in ("ApiGatewayAccount", "AccessLogGroup"):
+        assert doc["Resources"][logical]["Condition"] == "WritesAccessLog", logical
+    assert "ApiGatewayAccount" not in stage.get("DependsOn", [])  # a DependsOn on it fails when it is off
 
 
 def test_r_fn_1_r_fn_2_functions_on_provided_al2023_with_db_variables_from_secrets_manager() -> None:

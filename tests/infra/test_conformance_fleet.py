@@ -35,9 +35,13 @@ def test_r_llm_1_r_llm_2_three_pools_with_a_backup_in_a_second_availability_zone
 def test_r_llm_2_t2_large_ubuntu_from_the_public_ssm_parameter_lab_profile_no_key_pair() -> None:
     """R-LLM-2/R-OPS-2: t2.large, Ubuntu ≥ 20.04 from Canonical's SSM parameter, LabInstanceProfile, no key pair."""
     params = template(FLEET)["Parameters"]
-    assert params["WorkerImageId"]["Type"] == "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>"
-    version = re.search(r"/aws/service/canonical/ubuntu/server/(\d+)\.04/", params["WorkerImageId"]["Default"])
-    assert version and int(version.group(1)) >= 20
+    # A plain image id, read once from Canonical's parameter by the deployer (not an SSM-typed
+    # parameter, which re-resolves on every update and replaces every worker: issue 20).
+    assert params["WorkerImageId"]["Type"] == "AWS::EC2::Image::Id"
+    for zone in ("zone-a", "zone-b"):
+        source = stack(f"lks-fleet-{zone}")["parameters"]["WorkerImageId"]["ssmParameter"]
+        version = re.search(r"/aws/service/canonical/ubuntu/server/(\d+)\.04/", source)
+        assert version and int(version.group(1)) >= 20
     assert params["WorkerInstanceType"]["Default"] == topology()["worker"]["instanceType"] == "t2.large"
     for zone in ("zone-a", "zone-b"):
         assert stack_parameters(stack(f"lks-fleet-{zone}"))["WorkerInstanceType"] == "t2.large"
@@ -118,7 +122,7 @@ def test_r_llm_3_playbook_mounts_efs_by_the_ip_variable_with_the_recommended_opt
     for option in ("nfsvers=4.1", "rsize=1048576", "wsize=1048576", "hard", "timeo=600", "retrans=2", "noresvport"):
         assert option in options
     unit = jinja2.Template((ANSIBLE / "templates" / "share.mount.j2").read_text()).render(
-        efs_ip="172.32.1.10", efs_mount_point="/share", efs_mount_options=variables["efs_mount_options"], ansible_managed="managed"
+        cakap_efs_address="172.32.1.10", efs_mount_point="/share", efs_mount_options=variables["efs_mount_options"], ansible_managed="managed"
     )
     assert "What=172.32.1.10:/" in unit and "Where=/share" in unit and "Type=nfs4" in unit
     assert f"Options={variables['efs_mount_options']}" in unit
@@ -143,7 +147,7 @@ def test_r_llm_4_one_designated_puller_for_both_regions() -> None:
     assert fleet_default == "lks-worker-llm-a-zone-a"
     for zone in ("zone-a", "zone-b"):
         assert stack_parameters(stack(f"lks-fleet-{zone}"))["ModelPuller"] == fleet_default
-    assert set(template(FLEET)["Parameters"]["Models"]["Default"].split(",")) == {"orca-mini", "llama3", "nomic-embed-text"}
+    assert set(template(FLEET)["Parameters"]["Models"]["Default"].split(",")) >= {"orca-mini", "llama3", "nomic-embed-text"}
     playbook = (ANSIBLE / "worker.yml").read_text()
     assert "cakap_is_puller" in playbook and "/api/pull" in playbook and "ansible.builtin.wait_for" in playbook
     names = {resolve(tag(i, "Name"), stack_parameters(stack("lks-fleet-zone-a"))) for i in worker_instances().values()}

@@ -70,7 +70,9 @@ def test_r_net_5_nat_instance_not_gateway_ubuntu_t2_micro_forwarding_persisted()
     params = doc["Parameters"]
     assert params["NatInstanceType"]["AllowedValues"] == ["t2.micro"] and props["InstanceType"] == {"Ref": "NatInstanceType"}
     assert props["SourceDestCheck"] is False
-    assert "canonical/ubuntu/server" in params["NatImageId"]["Default"]
+    assert params["NatImageId"]["Type"] == "AWS::EC2::Image::Id"
+    for zone in ("zone-a", "zone-b"):
+        assert "canonical/ubuntu/server" in stack(f"lks-nat-{zone}")["parameters"]["NatImageId"]["ssmParameter"]
     assert "KeyName" not in props
     script = props["UserData"]["Fn::Base64"]["Fn::Sub"]
     for needle in ("net.ipv4.ip_forward = 1", "/etc/sysctl.d/", "iptables -F FORWARD", "-j MASQUERADE",
@@ -142,5 +144,6 @@ def test_stacks_wire_every_cidr_from_topology() -> None:
     known = {s["cidr"] for r in ("us-east-1", "us-west-2") for s in region(r)["subnets"]}
     known |= {region(r)["vpcCidr"] for r in ("us-east-1", "us-west-2")}
     known |= set(region("us-east-1")["efsMountTargets"].values()) | set(region("us-west-2")["gatewayNlbAddresses"].values())
+    known |= set(region("us-west-2")["reservedCidrs"].values())
     assert literal and set(literal.values()) <= known, literal
     assert UNKNOWN not in literal.values()

@@ -81,6 +81,10 @@ def test_stacks_json_parameters_exist_required_ones_are_given_and_outputs_come_f
                 assert source["output"] in seen.get(source["stack"], set()), (entry["name"], key, source)
             elif "artefact" in source:
                 assert source["artefact"] in artefacts
+            elif "setting" in source:
+                assert source["setting"] == "CAKAP_ALARM_EMAIL" and key == "AlarmEmail"
+            elif "ssmParameter" in source:
+                assert source["ssmParameter"].startswith("/aws/service/") and declared[key]["Type"] == "AWS::EC2::Image::Id"
             else:
                 assert set(source) == {"value"}
                 allowed = declared[key].get("AllowedValues")

@@ -73,6 +73,10 @@ def deployed() -> Iterator[dict[tuple[str, str], str]]:
                     value = source["value"]
                 elif "stack" in source:
                     value = outputs[(source["stack"], source["output"])]
+                elif "setting" in source:  # cakap aws deploy reads CAKAP_ALARM_EMAIL
+                    value = "ops@example.com"
+                elif "ssmParameter" in source:  # what cakap aws deploy reads when it creates the stack
+                    value = boto3.client("ssm", region_name=entry["region"]).get_parameter(Name=source["ssmParameter"])["Parameter"]["Value"]
                 else:
                     value = next(a["key"] for a in json.loads((ROOT / "infra" / "stacks.json").read_text())["artefacts"] if a["name"] == source["artefact"])
                 parameters.append({"ParameterKey": key, "ParameterValue": value})

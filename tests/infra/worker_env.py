@@ -6,6 +6,7 @@ the association passes), so a test sees the file a real worker gets, not a copy 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import time
@@ -14,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 import jinja2
+import jinja2.nativetypes
 import yaml
 
 from cfn_model import ANSIBLE, ROOT
@@ -23,6 +25,8 @@ CAKAP = os.environ.get("CAKAP_BIN") or str(ROOT / ".build" / "debug" / "cakap")
 # What the State Manager association passes (common/fleet.yaml) and the facts the playbook sets.
 PASSED = {
     "efs_ip": "172.32.1.10",
+    "efs_ip_b": "172.32.1.138",
+    "cakap_availability_zone": "us-east-1a",
     "cakap_zone": "lks-zone-a",
     "cakap_region": "us-east-1",
     "cakap_instance_name": "lks-worker-chat-a-zone-a",
@@ -31,10 +35,17 @@ PASSED = {
 }
 
 
+def ansible_like(environment: jinja2.Environment) -> jinja2.Environment:
+    """The Ansible filters the playbook's variables and templates use."""
+    environment.filters["regex_replace"] = lambda value, pattern, replacement="": re.sub(pattern, replacement, value)
+    return environment
+
+
 def playbook_variables(overrides: dict[str, object] | None = None) -> dict[str, object]:
     """vars/worker.yml with the association's values, every `{{ … }}` resolved like Ansible does."""
     raw = yaml.safe_load((ANSIBLE / "vars" / "worker.yml").read_text()) | PASSED | (overrides or {})
-    environment = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    # Native types, as Ansible evaluates variables: a list stays a list, a number a number.
+    environment = ansible_like(jinja2.nativetypes.NativeEnvironment(undefined=jinja2.StrictUndefined))
     resolved: dict[str, object] = {}
     for _ in range(10):
         for name, value in raw.items():
@@ -51,7 +62,8 @@ def playbook_variables(overrides: dict[str, object] | None = None) -> dict[str, 
 def render(template_name: str, overrides: dict[str, object] | None = None) -> str:
     """A playbook template rendered with `playbook_variables`."""
     source = (ANSIBLE / "templates" / template_name).read_text()
-    return jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(source).render(**playbook_variables(overrides))
+    environment = ansible_like(jinja2.Environment(undefined=jinja2.StrictUndefined))
+    return environment.from_string(source).render(**playbook_variables(overrides))
 
 
 def worker_environment(overrides: dict[str, object] | None = None) -> dict[str, str]:

@@ -2,10 +2,14 @@
 // feedback on a learner's message (R-APP-2..4), the partner prompt and the scores (R-APP-5).
 import { api, ApiError } from "./api.js";
 
-/** The models a region lists (`/{region}/tags`). */
+/** Embedding models the fleet also serves (the conversations' vectors, the tutor's features): they cannot chat. */
+const EMBEDDING_MODELS = ["all-minilm", "nomic-embed-text"];
+
+/** The chat models a region lists (`/{region}/tags`). */
 export async function models(region) {
   const answer = await api(`/${region}/tags`);
-  return (answer.models || []).map((model) => model.name).filter((name) => !name.startsWith("all-minilm"));
+  return (answer.models || []).map((model) => model.name)
+    .filter((name) => !EMBEDDING_MODELS.includes(name.split(":")[0]));
 }
 
 /** Only what the model needs of each message. */
