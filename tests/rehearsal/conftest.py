@@ -26,6 +26,7 @@ CAKAP_HOME = artefacts.CAKAP_HOME
 # fleet's own list is passed as the association passes it, with this one in place of the big ones).
 CHAT_MODEL = os.environ.get("CAKAP_REHEARSAL_MODEL", "smollm2:135m")
 EFS_IP = "10.0.2.200"
+EFS_IP_B = "10.0.3.200"
 # Instances as infra/cloudformation/common/fleet.yaml names them: the designated puller and one other.
 INSTANCES = [("lks-worker-llm-a-zone-a", "llm"), ("lks-worker-chat-a-zone-a", "chat")]
 
@@ -55,7 +56,8 @@ def extra_variables(models: str) -> str:
     template = cloudformation.load(REPO / "infra/cloudformation/common/fleet.yaml")
     association = next(resource for resource in template["Resources"].values() if resource["Type"] == "AWS::SSM::Association")
     value = association["Properties"]["Parameters"]["ExtraVariables"][0]
-    values = {"EfsIp": EFS_IP, "Zone": "zone-a", "AWS::Region": "us-east-1", "ModelPuller": INSTANCES[0][0], "Models": models}
+    values = {"EfsIp": EFS_IP, "Zone": "zone-a", "AWS::Region": "us-east-1", "ModelPuller": INSTANCES[0][0], "Models": models,
+              "EfsIpB": EFS_IP_B, "PlaybookTimeoutSeconds": "3000"}
     resolved = cloudformation.resolve(value, values)
     assert "${" not in resolved, f"the association passes a variable the rehearsal does not know: {resolved}"
     return resolved
@@ -99,7 +101,7 @@ def instances(built: Path, efs: Path, tmp_path_factory: pytest.TempPathFactory) 
     with AgentPackage(tmp_path_factory.mktemp("cloudwatch")) as agent:
         try:
             for index, (name, pool) in enumerate(INSTANCES):
-                instance = Instance(name, pool, index, tmp_path_factory.mktemp(name), efs, EFS_IP)
+                instance = Instance(name, pool, index, tmp_path_factory.mktemp(name), efs, f"{EFS_IP} {EFS_IP_B}")
                 created.append(instance)
                 instance.create()
                 agent.serve_on(instance.host_address)

@@ -35,7 +35,9 @@ def handler(tags: dict[str, str], token: str) -> type[BaseHTTPRequestHandler]:
                 self.reply(401, "Unauthorized")
                 return
             prefix = "/latest/meta-data/tags/instance/"
-            if self.path == prefix.rstrip("/"):
+            if self.path == "/latest/meta-data/placement/availability-zone":
+                self.reply(200, tags.get("_zone", "us-east-1a"))
+            elif self.path == prefix.rstrip("/"):
                 self.reply(200, "\n".join(tags))
             elif self.path.startswith(prefix) and self.path[len(prefix):] in tags:
                 self.reply(200, tags[self.path[len(prefix):]])

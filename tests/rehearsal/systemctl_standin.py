@@ -16,6 +16,8 @@ Standard library only: it runs on the root's own python3.
 import grp
 import os
 import pwd
+import shlex
+import subprocess
 import signal
 import sys
 import time
@@ -58,9 +60,7 @@ def pid_of(name):
 
 
 def is_active(name):
-    if name.endswith(".mount"):
-        return (STATE / f"{name}.active").exists()
-    return pid_of(name) is not None
+    return (STATE / f"{name}.active").exists() or pid_of(name) is not None
 
 
 def environment_of(unit):
@@ -90,9 +90,9 @@ def environment_of(unit):
 
 def start_mount(name, unit):
     what, where = setting(unit, "Mount", "What"), setting(unit, "Mount", "Where")
-    expected = EFS.read_text().strip() if EFS.exists() else "?"
-    if what != f"{expected}:/" or setting(unit, "Mount", "Type") != "nfs4":
-        raise SystemExit(f"mount {name}: What={what} is not the EFS mount target {expected}:/ over nfs4")
+    expected = EFS.read_text().split() if EFS.exists() else []
+    if what not in [f"{address}:/" for address in expected] or setting(unit, "Mount", "Type") != "nfs4":
+        raise SystemExit(f"mount {name}: What={what} is not an EFS mount target {expected} over nfs4")
     if not (Path(where) / ".rehearsal-efs").exists():
         raise SystemExit(f"mount {name}: nothing is mounted at {where}")
     (STATE / f"{name}.active").touch()
@@ -104,8 +104,18 @@ def start_service(name, unit):
     for entry in " ".join(unit.get("Service", {}).get("ReadWritePaths", [])).split():
         if not entry.startswith("-") and not Path(entry).exists():
             raise SystemExit(f"{name}: ReadWritePaths {entry} does not exist (status=226/NAMESPACE)")
-    command = setting(unit, "Service", "ExecStart").lstrip("-@+!").split()
+    line = setting(unit, "Service", "ExecStart")
+    may_fail = line.startswith("-")
+    # systemd's escapes: %% is %, $$ is $ (no other specifiers are used by our units).
+    command = shlex.split(line.lstrip("-@+!").replace("%%", "%").replace("$$", "$"))
     env = environment_of(unit)
+    if setting(unit, "Service", "Type") == "oneshot":
+        result = subprocess.run(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if result.returncode != 0 and not may_fail:
+            raise SystemExit(f"{name}: ExecStart exited {result.returncode}")
+        if setting(unit, "Service", "RemainAfterExit") in ("true", "yes"):
+            (STATE / f"{name}.active").touch()
+        return
     output = setting(unit, "Service", "StandardOutput")
     user, group = setting(unit, "Service", "User"), setting(unit, "Service", "Group")
     child = os.fork()
