@@ -1,0 +1,164 @@
+"""Fixtures of the rehearsal tier: the shipped artefacts, the shared model store standing for EFS,
+and two worker instances configured by the real playbook (docs/deploy.md, "Rehearsal")."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from pathlib import Path
+
+import pytest
+import requests
+
+import artefacts
+import cloudformation
+from instance import Instance
+
+REPO = artefacts.REPO
+CAKAP_HOME = artefacts.CAKAP_HOME
+# The model the rehearsal serves: the smallest chat model `cakap setup` puts in the store (the
+# fleet's own list is passed as the association passes it, with this one in place of the big ones).
+CHAT_MODEL = os.environ.get("CAKAP_REHEARSAL_MODEL", "smollm2:135m")
+EFS_IP = "10.0.2.200"
+EFS_IP_B = "10.0.3.200"
+# Instances as infra/cloudformation/common/fleet.yaml names them: the designated puller and one other.
+INSTANCES = [("lks-worker-llm-a-zone-a", "llm"), ("lks-worker-chat-a-zone-a", "chat")]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.geteuid() != 0:
+        raise pytest.UsageError("the rehearsal needs root (chroot, mount, ip netns)")
+
+
+@pytest.fixture(scope="session")
+def built() -> Path:
+    """playbook.zip and the Lambda and web zips, from scripts/build-artefacts (cached by content)."""
+    started = time.monotonic()
+    folder = artefacts.built_artefacts()
+    print(f"artefacts ready in {time.monotonic() - started:.0f} s: {folder}")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def bundle(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The worker bundle as the playbook ships it, unpacked."""
+    return artefacts.unpacked_bundle(built, tmp_path_factory.mktemp("bundle"))
+
+
+def extra_variables(models: str) -> str:
+    """The association's ExtraVariables from fleet.yaml, with this rehearsal's values substituted."""
+    template = cloudformation.load(REPO / "infra/cloudformation/common/fleet.yaml")
+    association = next(resource for resource in template["Resources"].values() if resource["Type"] == "AWS::SSM::Association")
+    value = association["Properties"]["Parameters"]["ExtraVariables"][0]
+    values = {"EfsIp": EFS_IP, "Zone": "zone-a", "AWS::Region": "us-east-1", "ModelPuller": INSTANCES[0][0], "Models": models,
+              "EfsIpB": EFS_IP_B, "PlaybookTimeoutSeconds": "3000"}
+    resolved = cloudformation.resolve(value, values)
+    assert "${" not in resolved, f"the association passes a variable the rehearsal does not know: {resolved}"
+    return resolved
+
+
+
+
+def seed_store(efs: Path, model: str) -> None:
+    """EFS holding `model` already, as after the puller's first run (files owned by the cakap uid)."""
+    store = Path(os.environ.get("CAKAP_MODELS", CAKAP_HOME / "models"))
+    name, tag = (model.split(":") + ["latest"])[:2]
+    manifest = store / "manifests/registry.ollama.ai/library" / name / tag
+    if not manifest.is_file():
+        pytest.fail(f"{model} is not in {store}: run cakap setup", pytrace=False)
+    target = efs / "models"
+    (target / manifest.relative_to(store)).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(manifest, target / manifest.relative_to(store))
+    layers = json.loads(manifest.read_text())
+    (target / "blobs").mkdir(exist_ok=True)
+    for layer in [layers["config"], *layers["layers"]]:
+        blob = "sha256-" + layer["digest"].split(":", 1)[1]
+        subprocess.run(["cp", "--reflink=auto", str(store / "blobs" / blob), str(target / "blobs" / blob)], check=True)
+    subprocess.run(["chown", "-R", "11434:11434", str(target)], check=True)
+
+
+@pytest.fixture(scope="session")
+def efs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shared model store both instances mount at /share, seeded with the chat model."""
+    folder = tmp_path_factory.mktemp("efs")
+    (folder / ".rehearsal-efs").touch()
+    seed_store(folder, CHAT_MODEL)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def instances(built: Path, efs: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Instance]]:
+    """Two instances configured by the real worker.yml from playbook.zip, worker running."""
+    from cloudwatch_standin import AgentPackage
+
+    created: list[Instance] = []
+    with AgentPackage(tmp_path_factory.mktemp("cloudwatch")) as agent:
+        try:
+            for index, (name, pool) in enumerate(INSTANCES):
+                instance = Instance(name, pool, index, tmp_path_factory.mktemp(name), efs, f"{EFS_IP} {EFS_IP_B}")
+                created.append(instance)
+                instance.create()
+                agent.serve_on(instance.host_address)
+
+            def configure(instance: Instance) -> None:
+                variables = extra_variables(CHAT_MODEL) + f" cloudwatch_agent_deb_url={agent.url(instance.host_address)}"
+                log = tmp_path_factory.getbasetemp() / f"{instance.name}-playbook.log"
+                started = time.monotonic()
+                instance.playbook = instance.apply_playbook(built / "playbook.zip", variables, log)  # type: ignore[attr-defined]
+                print(f"{instance.name}: playbook exit {instance.playbook.returncode} in {time.monotonic() - started:.0f} s")  # type: ignore[attr-defined]
+
+            # State Manager runs the association on every instance at once; so does the rehearsal.
+            with ThreadPoolExecutor(len(created)) as pool:
+                list(pool.map(configure, created))
+            yield created
+        finally:
+            for instance in created:
+                instance.close()
+
+
+def chat(url: str, text: str, timeout: float = 120) -> requests.Response:
+    return requests.post(f"{url}/api/chat", timeout=timeout, json={
+        "model": CHAT_MODEL, "stream": False, "options": {"num_predict": 24, "temperature": 0},
+        "messages": [{"role": "user", "content": text}],
+    })
+
+
+# The web app's origin in the rehearsal (on AWS, the Amplify app's URL), and the user pool's issuer.
+WEB_ORIGIN = "http://127.0.0.2:8443"
+USER_POOL_ARN = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Rehearsal"
+ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Rehearsal"
+USER_POOL_KEY = b"rehearsal user pool key"
+
+
+@pytest.fixture(scope="session")
+def api(instances: list[Instance]) -> Iterator[Any]:
+    """The API stand-in from api.yaml with the template's parameter defaults, the Amplify origin
+    allowed, and the NLB's two ports relayed to the two rehearsed instances (zone a, zone b)."""
+    from api_standin import ApiStandIn
+    from nlb_standin import Relay
+
+    template_path = REPO / "infra/cloudformation/us-east-1/api.yaml"
+    template = cloudformation.load(template_path)
+    parameters = {name: str(spec["Default"]) for name, spec in template["Parameters"].items() if "Default" in spec}
+    relays = [Relay((instance.address, 11434)) for instance in instances[:2]]
+    parameters |= {"AllowedOrigin": WEB_ORIGIN, "UserPoolArn": USER_POOL_ARN, "GatewayNlbDnsName": "127.0.0.1",
+                   "ZoneAPort": str(relays[0].port), "ZoneBPort": str(relays[1].port),
+                   "AWS::Region": "us-east-1", "AWS::Partition": "aws", "AWS::AccountId": "123456789012"}
+    stand_in = ApiStandIn(template_path, parameters, {}, {}, USER_POOL_KEY, ISSUER)
+    yield stand_in
+    stand_in.close()
+    for relay in relays:
+        relay.close()
+
+
+@pytest.fixture(scope="session")
+def token() -> str:
+    from api_standin import id_token
+
+    return id_token(USER_POOL_KEY, ISSUER, "3f1c0e6a-rehearsal-learner", "learner@example.com")
