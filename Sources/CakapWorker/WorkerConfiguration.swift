@@ -37,6 +37,9 @@ public struct WorkerConfiguration: Sendable {
     public var maxBodyBytes: Int = 8 << 20
     /// Where engine logs go. `CAKAP_LOG_DIR`, default `<tmp>/cakap-logs`.
     public var logDirectory: String = NSTemporaryDirectory() + "cakap-logs"
+    /// Log every prompt sent to an engine (one JSON string per line). `CAKAP_LOG_PROMPTS`
+    /// (`1`/`true`), default off: prompts hold what learners wrote.
+    public var logPrompts = false
 
     public init(modelsRoot: String, enginePath: String) {
         self.modelsRoot = modelsRoot
@@ -92,6 +95,7 @@ public struct WorkerConfiguration: Sendable {
             .filter { !$0.isEmpty }
         }
         if let directory = environment["CAKAP_LOG_DIR"], !directory.isEmpty { configuration.logDirectory = directory }
+        configuration.logPrompts = ["1", "true", "yes"].contains(environment["CAKAP_LOG_PROMPTS"]?.lowercased() ?? "")
         return configuration
     }
 
@@ -121,6 +125,9 @@ public struct WorkerConfiguration: Sendable {
             Setting(variable: "CAKAP_DRAIN_TIMEOUT", value: "\(drainTimeout)", description: "longest drain on SIGTERM"),
             Setting(variable: "CAKAP_MAX_BODY_BYTES", value: String(maxBodyBytes), description: "largest request body"),
             Setting(variable: "CAKAP_LOG_DIR", value: logDirectory, description: "engine logs"),
+            Setting(
+                variable: "CAKAP_LOG_PROMPTS", value: logPrompts ? "1" : "0",
+                description: "log each prompt sent to an engine (debugging templates)"),
         ]
     }
 }
