@@ -8,7 +8,8 @@ import Tutoring
 /// `cakap eval`: the tutor measured on learner data, as markdown reports.
 struct Eval: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure the tutor on evaluation data (markdown reports).", subcommands: [GEC.self, EvalScores.self, EvalPartner.self])
+        abstract: "Measure the tutor on evaluation data (markdown reports).",
+        subcommands: [GEC.self, EvalScores.self, EvalPartner.self])
 
     /// `cakap eval gec`: GLEU (JFLEG's definition, several references) of each correction system.
     struct GEC: AsyncParsableCommand {
