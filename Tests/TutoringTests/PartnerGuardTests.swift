@@ -89,3 +89,35 @@ import Testing
         #expect(card.nextFollowUp(after: asked) == card.followUps[1])
     }
 }
+
+/// `POST /tutor/partner` with a topic card and a reply to guard, as the web app sends them.
+@Suite struct PartnerRouteTests {
+    func call(_ body: String) async -> (Int, [String: Any]) {
+        let api = ScoresAndPartnerTests().api()
+        let response = await api.handle(
+            .init(method: "POST", path: "/tutor/partner", body: Array(body.utf8), caller: "alice", authorization: nil))
+        return (
+            response.status, (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
+        )
+    }
+
+    @Test func thePlanCarriesSamplingCardsAndTheGuardedReply() async {
+        let (status, plan) = await call(
+            #"{"conversation":[{"role":"user","content":"I have two cat"}],"scenario":"food","#
+                + #""reply":"I have two cat. I have two cat. Max, Max, Max, Max.<|im_end|>user: hi"}"#)
+        #expect(status == 200)
+        let options = plan["options"] as? [String: Any]
+        #expect(options?["num_predict"] as? Int == 64 && (options?["stop"] as? [String])?.contains("\nUser:") == true)
+        #expect((plan["scenarios"] as? [[String: Any]])?.count == PartnerScenario.all.count)
+        #expect(plan["scenario"] as? String == "food")
+        #expect((plan["messages"] as? [[String: Any]])?.first?["content"] as? String ?? "" ~= "food and cooking")
+        let reply = plan["reply"] as? String ?? ""
+        // The model repeated the learner's own words as its own: dropped (never speak as the learner).
+        #expect(reply == "That sounds interesting. Can you cook it yourself?", "\(plan)")
+        #expect(!(plan["guarded"] as? [String] ?? []).isEmpty)
+        let (refused, error) = await call(#"{"conversation":[],"scenario":"space"}"#)
+        #expect(refused == 400 && (error["error"] as? String)?.contains("\"scenario\" must be one of") == true)
+    }
+}
+
+private func ~= (text: String, fragment: String) -> Bool { text.contains(fragment) }
