@@ -9,7 +9,7 @@ import Tutoring
 struct Eval: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the tutor on evaluation data (markdown reports).",
-        subcommands: [GEC.self, EvalScores.self, EvalFeedback.self])
+        subcommands: [GEC.self, EvalScores.self, EvalFeedback.self, EvalPartner.self])
 
     /// `cakap eval gec`: GLEU (JFLEG's definition, several references) of each correction system.
     struct GEC: AsyncParsableCommand {

@@ -53,6 +53,9 @@ public enum Settings {
         "CAKAP_DRAIN_TIMEOUT", default: "30s", "longest wait for in-flight requests on SIGTERM", programs: [.worker])
     public static let maxBodyBytes = Setting(
         "CAKAP_MAX_BODY_BYTES", default: "8388608", "largest request body", programs: [.worker])
+    public static let logPrompts = Setting(
+        "CAKAP_LOG_PROMPTS", default: "0", "1: log each prompt sent to an engine (debugging templates)",
+        programs: [.worker])
     public static let maxContextLength = Setting(
         "CAKAP_MAX_CONTEXT_LENGTH", default: "32768",
         "largest num_ctx a request may ask for (400 beyond); num_ctx is rounded up to a power of two ≥ 512",
@@ -150,7 +153,7 @@ public enum Settings {
     public static let all: [Setting] = [
         home, models, llamaServer, logLevel, userHome, path, libraryPath,
         numParallel, maxQueue, keepAlive, contextLength, numThreads, registry, pullHosts, loadTimeout, drainTimeout,
-        maxBodyBytes, logDirectory, corsOrigins, maxContextLength, maxEngines, pullModels, pullMaxBytes,
+        maxBodyBytes, logDirectory, corsOrigins, logPrompts, maxContextLength, maxEngines, pullModels, pullMaxBytes,
         runtimeAPI, taskRoot, function, harper, wordLevels, llmURLs, tutorModel, modelTimeout, conversationsURL,
         embedURLs, embedModel, embedDimensions, databaseHost, databaseUser, databasePassword, databasePort,
         databaseName, databaseTLSMode, databaseRootCertificate, databaseAppUser, databaseAppPassword, alarmEmail,

@@ -145,7 +145,6 @@ final class LlamaServerEngine: RunningEngine, @unchecked Sendable {
     }
 }
 
-/// Splits a server-sent-event byte stream into `data:` payloads.
 /// Reads llama-server's SSE completion stream event by event. Used only by its one consumer's
 /// sequential `next()` calls (an unfolding stream), hence the unchecked sendability.
 final class CompletionStreamReader: @unchecked Sendable {
@@ -187,21 +186,29 @@ final class CompletionStreamReader: @unchecked Sendable {
     }
 }
 
+/// Splits a server-sent-event byte stream into `data:` payloads.
+///
+/// Lines are cut on bytes and decoded only when whole: a read may end inside a multi-byte UTF-8
+/// character (an emoji, an accented letter), and decoding each read on its own would turn both
+/// halves into U+FFFD.
 struct ServerSentEventParser {
-    private var pending = ""
+    private var pending: [UInt8] = []
 
     mutating func feed(_ buffer: ByteBuffer) -> [String] {
-        pending += String(buffer: buffer)
+        pending.append(contentsOf: buffer.readableBytesView)
         var events: [String] = []
-        while let newline = pending.firstIndex(of: "\n") {
-            let line = pending[..<newline].trimmingCharacters(in: .whitespacesAndNewlines)
-            pending = String(pending[pending.index(after: newline)...])
+        var start = 0
+        while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            let line = String(decoding: pending[start..<newline], as: UTF8.self)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            start = newline + 1
             if line.hasPrefix("data:") {
                 events.append(String(line.dropFirst(5)).trimmingCharacters(in: .whitespaces))
             } else if line.hasPrefix("error:") {
                 events.append("{\"error\":" + String(line.dropFirst(6)) + "}")
             }
         }
+        pending.removeFirst(start)
         return events
     }
 }

@@ -20,7 +20,8 @@ extension Worker {
                 model, options: body.options, keepAlive: body.keepAlive, started: started, frame: frame)
         }
         let templated: String
-        let options = effectiveOptions(body.options, model: model)
+        let format = try chatFormat(model)
+        let options = addingFormatStops(effectiveOptions(body.options, model: model), format)
         let lease = try await acquire(model, options: options)
         do {
             if body.raw == true {
@@ -31,8 +32,9 @@ extension Worker {
                     messages.append(Message(role: "system", content: system))
                 }
                 messages.append(Message(role: "user", content: prompt))
-                templated = try await lease.engine.applyChatTemplate(messages)
+                templated = try await chatPrompt(messages, format: format, engine: lease.engine)
             }
+            logPrompt(templated, model: body.model)
         } catch {
             await scheduler.release(lease, keepAlive: keepAlive(body.keepAlive))
             throw error
@@ -49,6 +51,12 @@ extension Worker {
         let body = try await decodeBody(ChatRequest.self, from: request)
         let model = try storedModel(body.model)
         try requireCompletion(model, body.model)
+        let format = try chatFormat(model)
+        // A base model cannot hold a conversation (issue 17); a structured request (`format`, as
+        // the tutor's rewrite sends) is still served, its grammar keeping the answer in shape.
+        guard format.supportsChat || body.format != nil else {
+            throw WorkerError.badRequest("\"\(body.model)\" does not support chat")
+        }
         let frame: FrameMaker = { text, done, reason, statistics in
             ChatResponse(
                 model: body.model, createdAt: Timestamp.rfc3339(Date()),
@@ -66,11 +74,12 @@ extension Worker {
         if let system = model.system, messages.first?.role != "system" {
             messages.insert(Message(role: "system", content: system), at: 0)
         }
-        let options = effectiveOptions(body.options, model: model)
+        let options = addingFormatStops(effectiveOptions(body.options, model: model), format)
         let lease = try await acquire(model, options: options)
         let prompt: String
         do {
-            prompt = try await lease.engine.applyChatTemplate(messages)
+            prompt = try await chatPrompt(messages, format: format, engine: lease.engine)
+            logPrompt(prompt, model: body.model)
         } catch {
             await scheduler.release(lease, keepAlive: keepAlive(body.keepAlive))
             throw error

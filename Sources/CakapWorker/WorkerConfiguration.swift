@@ -56,6 +56,9 @@ public struct WorkerConfiguration: Sendable {
     public var corsOrigins: [String] = []
     /// Where engine logs go. `CAKAP_LOG_DIR`, default `<tmp>/cakap-logs`.
     public var logDirectory: String = NSTemporaryDirectory() + "cakap-logs"
+    /// Log every prompt sent to an engine (one JSON string per line). `CAKAP_LOG_PROMPTS`
+    /// (`1`/`true`), default off: prompts hold what learners wrote.
+    public var logPrompts = false
 
     public init(modelsRoot: String, enginePath: String) {
         self.modelsRoot = modelsRoot
@@ -113,6 +116,7 @@ public struct WorkerConfiguration: Sendable {
         configuration.pullHosts = list(Settings.pullHosts)?.map { $0.lowercased() } ?? configuration.pullHosts
         configuration.corsOrigins = list(Settings.corsOrigins) ?? configuration.corsOrigins
         configuration.logDirectory = environment[Settings.logDirectory] ?? configuration.logDirectory
+        configuration.logPrompts = ["1", "true", "yes"].contains(environment[Settings.logPrompts]?.lowercased() ?? "")
         return configuration
     }
 }

@@ -41,7 +41,7 @@ public struct Manifest: Codable, Sendable, Equatable {
         public static let model = "application/vnd.ollama.image.model"
         /// Default parameters (JSON object).
         public static let params = "application/vnd.ollama.image.params"
-        /// A Go chat template (ignored here: llama-server uses the GGUF's own template).
+        /// A Go chat template (Ollama's syntax), rendered by the worker before the GGUF's own.
         public static let template = "application/vnd.ollama.image.template"
         /// A default system prompt.
         public static let system = "application/vnd.ollama.image.system"

@@ -18,6 +18,8 @@ public struct StoredModel: Sendable {
     public let parameters: [String: ParameterValue]
     /// Default system prompt from the system layer, if any.
     public let system: String?
+    /// The Go chat template from the template layer, if any (Ollama's prompt format).
+    public let template: String?
 
     /// Total size of every blob in bytes.
     public var size: Int64 { manifest.layers.reduce(manifest.config.size) { $0 + $1.size } }
@@ -46,9 +48,13 @@ public struct StoredModel: Sendable {
         }
         self.parameters =
             paramsBytes.flatMap { try? JSONDecoder().decode([String: ParameterValue].self, from: $0) } ?? [:]
-        self.system = manifest.layer(ofType: Manifest.MediaType.system).flatMap {
-            (try? store.blobPath(for: $0.digest)).flatMap { FileManager.default.contents(atPath: $0) }
-        }.map { String(decoding: $0, as: UTF8.self) }
+        func text(ofLayer mediaType: String) -> String? {
+            manifest.layer(ofType: mediaType).flatMap {
+                (try? store.blobPath(for: $0.digest)).flatMap { FileManager.default.contents(atPath: $0) }
+            }.map { String(decoding: $0, as: UTF8.self) }
+        }
+        self.system = text(ofLayer: Manifest.MediaType.system)
+        self.template = text(ofLayer: Manifest.MediaType.template)
     }
 }
 

@@ -211,18 +211,25 @@ public struct ListedModel: Codable, Sendable {
     public var digest: String
     /// Format and size details.
     public var details: ModelDetails
+    /// What the model can do, as in `/api/show` (a Cakap addition here, so a client can offer only
+    /// chat models without asking for each one); nil when not computed.
+    public var capabilities: [String]?
 
-    public init(name: String, modifiedAt: String, size: Int64, digest: String, details: ModelDetails) {
+    public init(
+        name: String, modifiedAt: String, size: Int64, digest: String, details: ModelDetails,
+        capabilities: [String]? = nil
+    ) {
         self.name = name
         self.model = name
         self.modifiedAt = modifiedAt
         self.size = size
         self.digest = digest
         self.details = details
+        self.capabilities = capabilities
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, model, size, digest, details
+        case name, model, size, digest, details, capabilities
         case modifiedAt = "modified_at"
     }
 }
@@ -293,13 +300,15 @@ public struct ShowResponse: Codable, Sendable {
     public var modelfile: String
     /// Default parameters, one `name value` per line.
     public var parameters: String
-    /// The chat template (Jinja, from the GGUF file).
+    /// The chat template in use: the manifest's Go template layer, else the GGUF's Jinja
+    /// template, else the family default; `{{ .Prompt }}` for a model without a chat format.
     public var template: String
     /// Format and size details.
     public var details: ModelDetails
     /// GGUF metadata (`general.architecture`, `<arch>.context_length`, …).
     public var modelInfo: [String: JSONValue]
-    /// What the model can do: `completion` or `embedding`.
+    /// What the model can do: `completion` (plus `chat`, a Cakap addition, when it has a chat
+    /// format), or `embedding`.
     public var capabilities: [String]
     /// RFC 3339 time the manifest was written.
     public var modifiedAt: String

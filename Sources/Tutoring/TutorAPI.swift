@@ -5,7 +5,8 @@ import Foundation
 ///
 ///     POST /tutor/feedback   one learner message → findings, corrected, better words, tips, recurring
 ///     POST /tutor/score      a conversation → nine aspects 0–100, CEFR band, features
-///     POST /tutor/partner    a conversation → the chat partner's messages for /{region}/chat
+///     POST /tutor/partner    a conversation → the chat partner's messages and options for
+///                            /{region}/chat; with `reply`, that reply cleaned by the guard
 ///
 /// The caller is already authenticated (its `sub` given); bad input is a 400 naming the problem.
 public struct TutorAPI: Sendable {
@@ -168,7 +169,7 @@ public struct TutorAPI: Sendable {
     }
 
     func partner(_ fields: [String: Any]) throws -> Response {
-        try Self.allow(fields, ["conversation", "level"])
+        try Self.allow(fields, ["conversation", "level", "scenario", "reply"])
         let turns = try Self.turns(fields["conversation"])
         var level: CEFRBand?
         if let raw = fields["level"], !(raw is NSNull) {
@@ -177,7 +178,24 @@ public struct TutorAPI: Sendable {
             }
             level = band
         }
-        return .json(ChatPartner.plan(conversation: turns, level: level, wordLevels: wordLevels))
+        var scenario: PartnerScenario?
+        if let raw = fields["scenario"], !(raw is NSNull) {
+            guard let id = raw as? String, let card = PartnerScenario.named(id) else {
+                let ids = PartnerScenario.all.map(\.id).joined(separator: ", ")
+                throw Problem(message: "\"scenario\" must be one of \(ids)")
+            }
+            scenario = card
+        }
+        let plan = ChatPartner.plan(conversation: turns, level: level, wordLevels: wordLevels, scenario: scenario)
+        var reply: PartnerGuard.Result?
+        if let raw = fields["reply"], !(raw is NSNull) {
+            guard let text = raw as? String, text.count <= Self.maxTurnCharacters else {
+                throw Problem(message: "\"reply\" must be a string of at most \(Self.maxTurnCharacters) characters")
+            }
+            reply = PartnerGuard.clean(
+                text, conversation: turns, scenario: scenario, wordLevels: wordLevels, indonesian: plan.language == .id)
+        }
+        return .json(PartnerResponse(plan: plan, reply: reply, scenarios: PartnerScenario.all))
     }
 
     // MARK: - Parsing
@@ -244,5 +262,29 @@ struct FeedbackResponse: Encodable {
     enum CodingKeys: String, CodingKey {
         case text, language, matches, corrected, tips, recurring
         case betterWords = "better_words"
+    }
+}
+
+/// The answer of `POST /tutor/partner`: the plan's fields, the topic cards, and the guarded
+/// reply when one was sent.
+struct PartnerResponse: Encodable {
+    let plan: ChatPartner.Plan
+    let reply: PartnerGuard.Result?
+    let scenarios: [PartnerScenario]
+
+    enum CodingKeys: String, CodingKey {
+        case messages, language, level, options, scenario, reply, guarded, scenarios
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(plan.messages, forKey: .messages)
+        try container.encode(plan.language, forKey: .language)
+        try container.encode(plan.level, forKey: .level)
+        try container.encode(plan.options, forKey: .options)
+        try container.encodeIfPresent(plan.scenario, forKey: .scenario)
+        try container.encodeIfPresent(reply?.reply, forKey: .reply)
+        try container.encodeIfPresent(reply?.notes, forKey: .guarded)
+        try container.encode(scenarios, forKey: .scenarios)
     }
 }

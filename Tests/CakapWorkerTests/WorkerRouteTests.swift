@@ -212,7 +212,9 @@ import Testing
                 let object = jsonObject(response.body)
                 #expect((object["details"] as? [String: Any])?["family"] as? String == "llama")
                 #expect((object["model_info"] as? [String: Any])?["general.architecture"] as? String == "llama")
-                #expect(object["capabilities"] as? [String] == ["completion"])
+                // A GGUF with a chat template is offered for chat (issue 17).
+                #expect(object["capabilities"] as? [String] == ["completion", "chat"])
+                #expect(object["template"] as? String == "{{ messages }}")
             }
             try await client.execute(uri: "/api/delete", method: .delete, body: .json(#"{"model":"me/tiny2:v1"}"#)) {
                 #expect($0.status == .ok)

@@ -107,9 +107,20 @@ def test_the_partner_prompt_asks_for_english_after_indonesian_and_the_model_repl
     assert "Indonesian" in body["messages"][0]["content"] and body["messages"][1:] == conversation
     reply = fleet.post(
         f"{fleet.edge}/us-east-1/chat", headers=headers, timeout=120,
-        json={"model": "gemma3:270m", "messages": body["messages"], "stream": False, "options": {"num_predict": 40}},
+        json={"model": "smollm2:135m", "messages": body["messages"], "stream": False, "options": body["options"]},
     )  # fmt: skip
     assert reply.status_code == 200 and reply.json()["message"]["content"].strip(), reply.text
+    # Issue 17: the guard answers Indonesian with the gentle switch and an easy English question.
+    guarded = fleet.post(f"{fleet.edge}/tutor/partner", headers=headers, timeout=30,
+                         json={"conversation": conversation, "reply": reply.json()["message"]["content"]})  # fmt: skip
+    assert guarded.status_code == 200, guarded.text
+    text = guarded.json()["reply"]
+    assert "in English" in text and text.endswith("?") and len(text.split()) <= 50, text
+    # A base model is not a chat partner: 400, as Ollama answers a model without chat.
+    base = fleet.post(
+        f"{fleet.edge}/us-east-1/chat", headers=headers, timeout=60,
+        json={"model": "gemma3:270m", "messages": body["messages"], "stream": False})  # fmt: skip
+    assert base.status_code == 400 and "does not support chat" in base.json()["error"], base.text
 
 
 def test_a_mistake_made_before_is_mentioned_again(fleet, user):

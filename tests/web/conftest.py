@@ -90,7 +90,7 @@ def warm_tutor_model(fleet: WebFleet) -> None:
     for region in fleet.state["regions"]:
         try:
             fleet.post(fleet.balancer(region) + "/api/chat", timeout=(5, 90), json={
-                "model": "gemma3:270m", "messages": [{"role": "user", "content": "Hi"}], "stream": False,
+                "model": "gemma3:270m", "messages": [{"role": "user", "content": "Hi"}], "stream": False, "format": "json",
                 "options": {"num_predict": 1}})  # fmt: skip
         except Exception:  # noqa: BLE001 - a slow load only makes the first feedback slower
             pass

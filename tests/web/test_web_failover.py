@@ -54,7 +54,7 @@ def test_with_the_east_chat_pool_down_the_west_answers_and_the_page_says_so(app:
     try:
         app.fleet.call_edge(
             "POST", "/us-west-2/chat", token=user.id_token, bearer=True, timeout=(5, 45),
-            json={"model": "gemma3:270m", "messages": [{"role": "user", "content": "Hi"}], "stream": False,
+            json={"model": "gemma3:270m", "messages": [{"role": "user", "content": "Hi"}], "stream": False, "format": "json",
                   "options": {"num_predict": 1}})  # fmt: skip
     except requests.RequestException:
         pass

@@ -83,7 +83,10 @@ def test_sign_up_chat_feedback_scores_history_and_sign_out(app: App):
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("#view-chat")).to_be_visible()
     expect(page.locator("#who")).to_have_text("Web Learner")
-    expect(page.locator("#model option[value='gemma3:270m']")).to_be_attached()  # from /us-east-1/tags
+    expect(page.locator("#model option[value='smollm2:135m']")).to_be_attached()  # from /us-east-1/tags
+    # Issue 17: a base model (no chat format) is not offered for chat.
+    expect(page.locator("#model option[value='gemma3:270m']")).not_to_be_attached()
+    expect(page.locator("#scenario option[value='food']")).to_be_attached()  # the tutor's topic cards
     expect(page.locator("#model")).to_have_value("smollm2:135m")  # config.js's default
     expect(page.locator("#region option")).to_have_count(2)
     assert_every_control_labelled(app)

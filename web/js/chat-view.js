@@ -19,6 +19,7 @@ function newConversation() {
 }
 
 const region = () => $("region").value || config.regions[0];
+const scenario = () => current.scenario || $("scenario").value || "";
 const feedbackLang = () => $("feedback-lang").value;
 const titleFrom = (text) => (text.replace(/\s+/g, " ").trim().slice(0, 60) || "Conversation");
 
@@ -49,6 +50,8 @@ export function init() {
     }
   });
   setUpVoice();
+  loadScenarios();
+  $("scenario").addEventListener("change", () => startScenario($("scenario").value));
   window.addEventListener("online", () => { if (waitingForReply && !controller) reply(); });
   // Renamed in history: later saves of the open conversation keep the new title.
   window.addEventListener("cakap:renamed", ({ detail }) => { if (detail.id === current.id) current.title = detail.title; });
@@ -93,6 +96,25 @@ async function open(id) {
     announce(error instanceof ApiError ? error.message : "Could not open that conversation.", "error");
     current = newConversation();
   }
+}
+
+/** Fills the topic picker with the tutor's cards (issue 17). */
+async function loadScenarios() {
+  const cards = await tutor.scenarios();
+  replaceChildren($("scenario"), [h("option", { value: "" }, "Free conversation"),
+    ...cards.map((card) => h("option", { value: card.id, "data-opener": card.opener }, `${card.title} (${card.level})`))]);
+}
+
+/** A picked card starts a new conversation with the partner's curated opening question. */
+function startScenario(id) {
+  if (controller) controller.abort();
+  current = newConversation();
+  current.scenario = id;
+  const opener = $("scenario").selectedOptions[0]?.dataset.opener;
+  if (id && opener) current.conversation.push({ role: "assistant", content: opener });
+  history.replaceState(null, "", "#/chat");
+  render();
+  $("message-input").focus();
 }
 
 async function loadModels() {
@@ -215,9 +237,9 @@ async function reply() {
   $("messages").append(item);
   const conversationId = current.id;
   try {
-    const messages = await tutor.partnerMessages(current.conversation, $("level").value);
+    const { messages, options } = await tutor.partnerPlan(current.conversation, $("level").value, scenario());
     const result = await tutor.streamReply({
-      region: region(), model: $("model").value || config.defaultModel, messages, signal: controller.signal,
+      region: region(), model: $("model").value || config.defaultModel, messages, options, signal: controller.signal,
       onStart: (answeredBy) => {
         item.dataset.region = answeredBy;
         noteRegion(answeredBy, meta);
@@ -228,6 +250,11 @@ async function reply() {
         item.scrollIntoView({ block: "end" });
       },
     });
+    if (conversationId !== current.id) return;
+    if (result.content.trim() && !result.stopped) {
+      result.content = await tutor.guardReply(current.conversation, $("level").value, scenario(), result.content);
+      text.textContent = result.content;
+    }
     if (conversationId !== current.id) return;
     if (result.content.trim()) {
       current.conversation.push({ role: "assistant", content: result.content });

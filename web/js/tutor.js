@@ -7,12 +7,15 @@ import { api, ApiError } from "./api.js";
 const EMBEDDING_MODELS = ["all-minilm", "nomic-embed-text", "bert"];
 const EMBEDDING_FAMILIES = ["bert", "nomic-bert"];
 
-/** The chat models a region lists (`/{region}/tags`). */
+/** The chat models a region lists (`/{region}/tags`): a base or embedding model has no `chat`
+ * capability and is not offered (issue 17); for a worker that lists no capabilities, all but the
+ * embedding models. */
 export async function models(region) {
   const answer = await api(`/${region}/tags`);
   const embedding = (model) =>
     EMBEDDING_MODELS.includes(model.name.split(":")[0]) || EMBEDDING_FAMILIES.includes(model.details?.family);
-  return (answer.models || []).filter((model) => !embedding(model)).map((model) => model.name);
+  const chat = (model) => (Array.isArray(model.capabilities) ? model.capabilities.includes("chat") : !embedding(model));
+  return (answer.models || []).filter(chat).map((model) => model.name);
 }
 
 /** Only what the model needs of each message. */
@@ -21,15 +24,42 @@ const plain = (messages) => messages.map(({ role, content }) => ({ role, content
 const FALLBACK_PROMPT = "You are a friendly English conversation partner for a learner. Reply in simple, natural " +
   "English in two or three sentences, and end with a short question that keeps the conversation going.";
 
-/** The messages to send to the chat model: the tutor's partner prompt, or a plain one if it fails. */
-export async function partnerMessages(conversation, level) {
+const partnerBody = (conversation, level, scenario, extra = {}) =>
+  ({ conversation: plain(conversation), ...(level ? { level } : {}), ...(scenario ? { scenario } : {}), ...extra });
+
+/** The partner plan for the chat model: `{messages, options}` from the tutor (its prompt and the
+ * sampling suited to small models), or a plain prompt if the tutor fails. */
+export async function partnerPlan(conversation, level, scenario) {
   try {
-    const answer = await api("/tutor/partner", { method: "POST", body: { conversation: plain(conversation), ...(level ? { level } : {}) } });
-    if (Array.isArray(answer.messages) && answer.messages.length) return answer.messages;
+    const answer = await api("/tutor/partner", { method: "POST", body: partnerBody(conversation, level, scenario) });
+    if (Array.isArray(answer.messages) && answer.messages.length) return { messages: answer.messages, options: answer.options || {} };
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) throw error;
   }
-  return [{ role: "system", content: FALLBACK_PROMPT }, ...plain(conversation)];
+  return { messages: [{ role: "system", content: FALLBACK_PROMPT }, ...plain(conversation)], options: {} };
+}
+
+/** The topic cards the tutor offers (`scenarios` of `/tutor/partner`); none if it fails. */
+export async function scenarios() {
+  try {
+    const answer = await api("/tutor/partner", { method: "POST", body: { conversation: [] } });
+    return Array.isArray(answer.scenarios) ? answer.scenarios : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The model's reply through the tutor's guard (issue 17: no runaway repetition, no made-up words,
+ * at most three sentences, never the learner's voice, a follow-up question). The web app streams
+ * the model directly, so the guard runs once the reply is complete; the raw reply if the tutor fails. */
+export async function guardReply(conversation, level, scenario, reply) {
+  try {
+    const answer = await api("/tutor/partner", { method: "POST", body: partnerBody(conversation, level, scenario, { reply }) });
+    if (typeof answer.reply === "string" && answer.reply.trim()) return answer.reply;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) throw error;
+  }
+  return reply;
 }
 
 /**
@@ -38,9 +68,9 @@ export async function partnerMessages(conversation, level) {
  * `{content, region, chunks}` where `region` is the one that answered (`x-cakap-region`).
  * An abort (the stop button) resolves with what arrived so far and `stopped: true`.
  */
-export async function streamReply({ region, model, messages, signal, onStart, onChunk }) {
+export async function streamReply({ region, model, messages, options, signal, onStart, onChunk }) {
   const request = () => api(`/${region}/chat`, {
-    method: "POST", body: { model, messages, stream: true, options: { num_predict: 120 } }, signal, stream: true,
+    method: "POST", body: { model, messages, stream: true, options: { num_predict: 120, ...(options || {}) } }, signal, stream: true,
   });
   let response;
   for (let attempt = 1; !response; attempt += 1) {

@@ -1,0 +1,51 @@
+import Foundation
+import ModelStore
+import OllamaAPI
+
+extension Worker {
+    /// The model's chat format (issue 17): template layer, GGUF template, family default, or none.
+    func chatFormat(_ model: StoredModel) throws -> ChatFormat {
+        try ChatFormat.of(model, header: modelHeader(model))
+    }
+
+    /// `/api/show`'s and `/api/tags`' capabilities: `embedding`, or `completion` plus `chat` when
+    /// the model has a chat format (a model whose template layer does not parse is not offered).
+    func capabilities(of model: StoredModel) -> [String] {
+        if isEmbeddingModel(model) { return ["embedding"] }
+        let chat = (try? chatFormat(model))?.supportsChat ?? false
+        return chat ? ["completion", "chat"] : ["completion"]
+    }
+
+    /// The prompt for `messages`: a Go template is rendered here; the GGUF's Jinja template by
+    /// llama-server. A model without a chat format (reached only by `/api/generate` and by
+    /// structured `/api/chat` requests, as the tutor's rewrite makes) keeps llama-server's
+    /// fallback, so the tutor's uses of a base model are byte-for-byte what they were.
+    func chatPrompt(_ messages: [Message], format: ChatFormat, engine: any InferenceEngine) async throws -> String {
+        switch format {
+        case .layer(let template), .family(let template, _):
+            do {
+                return try template.render(messages)
+            } catch {
+                throw WorkerError(.internalServerError, "the model's chat template failed: \(error)")
+            }
+        case .embedded, .none:
+            return try await engine.applyChatTemplate(messages)
+        }
+    }
+
+    /// A family default's stop words, when neither the request nor the params layer gives any.
+    func addingFormatStops(_ options: ModelOptions, _ format: ChatFormat) -> ModelOptions {
+        guard options.stop == nil, case .family(_, let stop) = format else { return options }
+        var options = options
+        options.stop = stop
+        return options
+    }
+
+    /// With `CAKAP_LOG_PROMPTS=1`, logs the exact prompt sent to the engine as one JSON string
+    /// (for debugging templates, and for the test that checks them against Ollama's).
+    func logPrompt(_ prompt: String, model: String) {
+        guard configuration.logPrompts else { return }
+        let json = String(decoding: (try? JSONEncoder().encode([prompt])) ?? Data("[]".utf8), as: UTF8.self)
+        logger.info("prompt \(json)", metadata: ["model": "\(model)"])
+    }
+}
