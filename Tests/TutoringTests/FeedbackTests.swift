@@ -121,7 +121,8 @@ import Testing
             checker: checker, model: StuckModel(), modelDeadline: .milliseconds(300)
         )
         .feedback(for: text, language: .en)
-        #expect(ContinuousClock.now - started < .seconds(20))  // far below the model's 60 s; jitter of a busy 2-core machine above
+        // Far below the model's 60 s, far above the jitter of a busy 2-core machine.
+        #expect(ContinuousClock.now - started < .seconds(20))
         // Only what the rules wrote: the stuck model added nothing.
         #expect(feedback.corrected == "I go home" && feedback.advice.betterWords.isEmpty)
         #expect(feedback.advice.tips.count == 1 && feedback.advice.tips[0].hasPrefix("You wrote “goes”"))
@@ -134,7 +135,8 @@ import Testing
         let model = FeedbackDeadlineTests.StuckModel()
         let value: String? = await FeedbackEngine.within(.milliseconds(200)) { try await model.correct("x") }
         #expect(value == nil)
-        #expect(ContinuousClock.now - started < .seconds(20))  // far below the model's 60 s; jitter of a busy 2-core machine above
+        // Far below the model's 60 s, far above the jitter of a busy 2-core machine.
+        #expect(ContinuousClock.now - started < .seconds(20))
     }
 
     @Test func withinCutsOff() async {
@@ -144,6 +146,7 @@ import Testing
             return 1
         }
         #expect(value == nil)
-        #expect(ContinuousClock.now - started < .seconds(20))  // far below the model's 60 s; jitter of a busy 2-core machine above
+        // Far below the model's 60 s, far above the jitter of a busy 2-core machine.
+        #expect(ContinuousClock.now - started < .seconds(20))
     }
 }
