@@ -112,11 +112,13 @@ struct SmokeChecks {
         let anonymous = try await call("GET", "/us-east-1/tags", authorised: false)
         checks.append(.init(name: "no token: 401", passed: anonymous.status == 401, detail: "HTTP \(anonymous.status)"))
         var modelsByRegion: [String: [String]] = [:]
+        var chatModels: [String] = []
         for region in Self.regions {
             let answer = try await call("GET", "/\(region)/tags")
-            let models = (answer.json?["models"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
-                .sorted()
+            let listed = answer.json?["models"] as? [[String: Any]] ?? []
+            let models = listed.compactMap { $0["name"] as? String }.sorted()
             modelsByRegion[region] = models
+            if region == Self.regions.first { chatModels = Self.chatModels(listed) }
             checks.append(
                 .init(
                     name: "\(region) tags", passed: answer.status == 200 && !models.isEmpty,
@@ -133,7 +135,7 @@ struct SmokeChecks {
                     name: "pull \(first)", passed: pull.status == 200 && pull.json?["status"] as? String == "success",
                     detail: "HTTP \(pull.status) \(pull.json?["error"] as? String ?? "")"))
         }
-        if let chatModel = models.first(where: { !$0.contains("embed") && !$0.contains("minilm") }) {
+        if let chatModel = chatModels.first {
             for region in Self.regions {
                 checks.append(try await streamedChat(region: region, model: chatModel))
             }
@@ -142,6 +144,22 @@ struct SmokeChecks {
         }
         checks += try await conversations()
         return checks
+    }
+
+    /// The models a chat can use, sorted: those whose `capabilities` name `chat` (issue 17: a base
+    /// or embedding model answers 400), else, from a worker that lists no capabilities, every
+    /// model but the embedding ones.
+    static func chatModels(_ listed: [[String: Any]]) -> [String] {
+        listed.compactMap { model -> String? in
+            guard let name = model["name"] as? String else { return nil }
+            if let capabilities = model["capabilities"] as? [String] {
+                return capabilities.contains("chat") ? name : nil
+            }
+            let family = (model["details"] as? [String: Any])?["family"] as? String ?? ""
+            let embedding = ["embed", "minilm", "bert"].contains { name.contains($0) || family.contains($0) }
+            return embedding ? nil : name
+        }
+        .sorted()
     }
 
     func streamedChat(region: String, model: String) async throws -> SmokeCheck {
