@@ -50,7 +50,6 @@ export function init() {
     }
   });
   setUpVoice();
-  loadScenarios();
   $("scenario").addEventListener("change", () => startScenario($("scenario").value));
   window.addEventListener("online", () => { if (waitingForReply && !controller) reply(); });
   // Renamed in history: later saves of the open conversation keep the new title.
@@ -60,6 +59,8 @@ export function init() {
 /** Shows the chat: `new`, a conversation id to open, or nothing for the current one. */
 export async function show(argument) {
   if (!$("model").dataset.loaded) loadModels();
+  // After sign-in, not at start-up: /tutor/partner needs the learner's token.
+  if (!$("scenario").dataset.loaded) loadScenarios();
   if (argument === "new") {
     if (controller) controller.abort();
     current = newConversation();
@@ -103,6 +104,7 @@ async function loadScenarios() {
   const cards = await tutor.scenarios();
   replaceChildren($("scenario"), [h("option", { value: "" }, "Free conversation"),
     ...cards.map((card) => h("option", { value: card.id, "data-opener": card.opener }, `${card.title} (${card.level})`))]);
+  if (cards.length) $("scenario").dataset.loaded = "true";
 }
 
 /** A picked card starts a new conversation with the partner's curated opening question. */
