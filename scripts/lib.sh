@@ -36,7 +36,7 @@ python_env() {
 #   curl         scripts and the README's examples
 # (psql comes with the pgserver wheel that `cakap setup` unpacks; haproxy and wrk, the bench's
 # anchors, are unpacked by the bench itself into $CAKAP_HOME.)
-DEBIAN_PACKAGES=(chromium debootstrap zip unzip file iproute2 curl ca-certificates)
+DEBIAN_PACKAGES=(chromium debootstrap zip unzip file iproute2 curl ca-certificates)  # apt-get install when missing
 # Of those, the ones the machine image lacks: what `scripts/test --cold` removes first.
 DEBIAN_PACKAGES_NOT_IN_IMAGE=(chromium debootstrap)
 
