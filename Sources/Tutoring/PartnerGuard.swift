@@ -71,9 +71,13 @@ public enum PartnerGuard {
             if accepted.hasSuffix("?") { break }
         }
         if !kept.contains(where: { $0.hasSuffix("?") }) {
+            let followUp = scenario.nextFollowUp(after: conversation)
             if kept.count >= maxSentences { kept = Array(kept.prefix(maxSentences - 1)) }
+            // The question counts too: 44 kept words plus a follow-up made replies of 47–52 words.
+            let wordCount = { (sentences: [String]) in sentences.reduce(0) { $0 + $1.split(separator: " ").count } }
+            while !kept.isEmpty, wordCount(kept + [followUp]) > maxWords { kept.removeLast() }
             if kept.isEmpty { kept.append(acknowledgement(conversation)) }
-            kept.append(scenario.nextFollowUp(after: conversation))
+            kept.append(followUp)
             notes.append("added the scenario's follow-up question")
         }
         return Result(reply: kept.joined(separator: " "), notes: notes)
@@ -190,7 +194,7 @@ public enum PartnerGuard {
         return text + "."
     }
 
-    /// "I'm Budi", "My name is Budi" (any name but Cakap), or a sentence in the first person that
+    /// "I'm Budi", "My name is Budi", "my name's Budi" (any name but Cakap), or a sentence in the first person that
     /// repeats four words of the learner's own turns.
     public static func claimsIdentity(_ sentence: String, learner: [String]) -> Bool {
         let lowered = words(of: sentence)
@@ -198,7 +202,8 @@ public enum PartnerGuard {
         for (index, part) in parts.enumerated() where index + 1 < parts.count {
             let next = parts[index + 1]
             let introduces =
-                ["I'm", "I’m", "Im"].contains(part) || (part == "is" && index > 0 && parts[index - 1] == "name")
+                ["I'm", "I’m", "Im"].contains(part) || ["name's", "name’s"].contains(part.lowercased())
+                || (part == "is" && index > 0 && parts[index - 1] == "name")
                 || (part == "am" && index > 0 && parts[index - 1] == "I")
             if introduces, next.first?.isUppercase == true, next != "Cakap", next != "I" { return true }
         }

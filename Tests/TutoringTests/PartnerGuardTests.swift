@@ -49,6 +49,25 @@ import Testing
         #expect(PartnerScenario.named("food")!.followUps.contains { result.reply.hasSuffix($0) })
     }
 
+    /// Seen in the full `cakap eval partner` run: "Hello, my name's Budi!" passed as no claim.
+    @Test func aContractedNameClaimIsAClaim() {
+        #expect(PartnerGuard.claimsIdentity("Hello, my name's Budi!", learner: []))
+        #expect(PartnerGuard.claimsIdentity("My name’s Budi.", learner: []))
+        #expect(!PartnerGuard.claimsIdentity("My name's Cakap.", learner: []))
+    }
+
+    /// Seen in the full `cakap eval partner` run: 44 kept words plus the added follow-up question
+    /// gave a reply of 52 words.
+    @Test func theAddedQuestionStaysWithinTheWordCap() {
+        let long =
+            "I really love to cook fried rice with my friends in the city on the weekend and it is very good fun "
+            + "too. My friends from Bandung like to read books about food and went to the market yesterday to "
+            + "watch football with me."
+        let result = clean(long)
+        #expect(result.reply.split(separator: " ").count <= PartnerGuard.maxWords, "\(result.reply)")
+        #expect(result.reply.hasSuffix("?"))
+    }
+
     @Test func wordsTheLearnerUsedAreNotForeign() {
         #expect(clean("I love nasi goreng too! Do you cook it?").reply == "I love nasi goreng too! Do you cook it?")
     }
