@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from fleet_identity import DevUser, IdentityProvider
-from fleet_process import DEFAULT_MODELS, LIVE_FLEETS, Fleet, cakap_bin, cakap_home, manifest_path, worker_helpers
+from fleet_process import DEFAULT_MODELS, LIVE_FLEETS, Fleet, cakap_bin, cakap_home, manifest_path, running, worker_helpers
 
 FLEET_DIRECTORY = Path(__file__).resolve().parent
 
@@ -53,13 +53,8 @@ def setup_store(cakap_up_binary: Path) -> Path:
 def fleet(setup_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
     """The full fleet (two workers per pool and region), stopped with SIGTERM at the end; its
     teardown fails if anything it started is left running."""
-    fleet = Fleet(tmp_path_factory.mktemp("fleet"))
-    try:
-        yield fleet.start()
-    finally:
-        report = fleet.stop()
-        if not report.clean and not getattr(fleet, "shutdown_checked", False):
-            pytest.fail(f"cakap up did not stop cleanly: {report}\n{fleet.log_tail()}", pytrace=False)
+    with running(Fleet(tmp_path_factory.mktemp("fleet"))) as fleet:
+        yield fleet
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@ and prove nothing it started outlives it; plus the HTTP helpers the fleet tests 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -10,6 +11,7 @@ import re
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -288,6 +290,27 @@ class Fleet:
         except OSError:
             return "(no cakap up log)"
         return f"--- last {lines} lines of {self.log_path} ---\n" + "\n".join(text[-lines:])
+
+
+def require_setup_store() -> None:
+    """Fails at once when `cakap setup` has not put the default models in the store."""
+    store = cakap_home() / "models"
+    missing = [model for model in DEFAULT_MODELS if not manifest_path(store, model).is_file()]
+    if missing:
+        pytest.fail(f"setup store {store} lacks {', '.join(missing)}: run `cakap setup` first", pytrace=False)
+
+
+@contextlib.contextmanager
+def running(fleet: Fleet) -> Iterator[Fleet]:
+    """`fleet` started, and stopped however the tests end; the teardown fails when `cakap up` left
+    anything running, unless a test has already checked the shutdown itself (`shutdown_checked`).
+    The one start/stop of every tier's session fixture."""
+    try:
+        yield fleet.start()
+    finally:
+        report = fleet.stop()
+        if not report.clean and not getattr(fleet, "shutdown_checked", False):
+            pytest.fail(f"cakap up did not stop cleanly: {report}\n{fleet.log_tail()}", pytrace=False)
 
 
 def timed_ndjson(response: requests.Response) -> list[tuple[float, dict[str, Any]]]:

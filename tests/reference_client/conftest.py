@@ -20,7 +20,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT / "tests" / "fleet"))
 
 from fleet_identity import IdentityProvider  # noqa: E402
-from fleet_process import DEFAULT_MODELS, Fleet, cakap_home, manifest_path  # noqa: E402
+from fleet_process import Fleet, require_setup_store, running  # noqa: E402
 from reference_calls import ORIGIN  # noqa: E402
 
 os.environ["NO_PROXY"] = ",".join(filter(None, [os.environ.get("NO_PROXY"), "127.0.0.1", "localhost"]))
@@ -36,17 +36,9 @@ class ReferenceFleet(Fleet):
 
 @pytest.fixture(scope="session")
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReferenceFleet]:
-    store = cakap_home() / "models"
-    missing = [model for model in DEFAULT_MODELS if not manifest_path(store, model).is_file()]
-    if missing:
-        pytest.fail(f"setup store {store} lacks {', '.join(missing)}: run `cakap setup` first", pytrace=False)
-    fleet = ReferenceFleet(tmp_path_factory.mktemp("reference-client"), small=True)
-    try:
-        yield fleet.start()
-    finally:
-        report = fleet.stop()
-        if not report.clean:
-            pytest.fail(f"cakap up did not stop cleanly: {report}\n{fleet.log_tail()}", pytrace=False)
+    require_setup_store()
+    with running(ReferenceFleet(tmp_path_factory.mktemp("reference-client"), small=True)) as fleet:
+        yield fleet
 
 
 @pytest.fixture(scope="session")

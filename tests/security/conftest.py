@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import padding  # noqa: E402
 from fleet_identity import PASSWORD, DevUser, IdentityProvider  # noqa: E402
 from fleet_os import fleet_port_plan  # noqa: E402
-from fleet_process import REGIONS, Fleet  # noqa: E402
+from fleet_process import REGIONS, Fleet, running  # noqa: E402
 from fleet_wire import b64url_encode, encode_segment, jwt_parts  # noqa: E402
 
 SECURITY_DIRECTORY = Path(__file__).resolve().parent
@@ -69,13 +69,8 @@ class SecurityFleet(Fleet):
 
 @pytest.fixture(scope="session")
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecurityFleet]:
-    fleet = SecurityFleet(tmp_path_factory.mktemp("security"))
-    try:
-        yield fleet.start()
-    finally:
-        report = fleet.stop()
-        if not report.clean:
-            pytest.fail(f"cakap up did not stop cleanly: {report}\n{fleet.log_tail()}", pytrace=False)
+    with running(SecurityFleet(tmp_path_factory.mktemp("security"))) as fleet:
+        yield fleet
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,7 @@ REPO_ROOT = WEB_DIRECTORY.parents[1]
 sys.path.insert(0, str(REPO_ROOT / "tests" / "fleet"))
 
 from fleet_identity import DevUser, IdentityProvider  # noqa: E402
-from fleet_process import DEFAULT_MODELS, Fleet, cakap_bin, cakap_home, manifest_path  # noqa: E402
+from fleet_process import Fleet, cakap_bin, require_setup_store, running  # noqa: E402
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright  # noqa: E402
 
 os.environ["NO_PROXY"] = ",".join(filter(None, [os.environ.get("NO_PROXY"), "127.0.0.1", "localhost"]))
@@ -68,19 +68,10 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebFleet]:
     binary = cakap_bin()
     if not (binary.is_file() and os.access(binary, os.X_OK)):
         pytest.fail(f"cakap binary not found at {binary} (set CAKAP_BIN or build it)", pytrace=False)
-    store = cakap_home() / "models"
-    missing = [model for model in DEFAULT_MODELS if not manifest_path(store, model).is_file()]
-    if missing:
-        pytest.fail(f"setup store {store} lacks {', '.join(missing)}: run `cakap setup` first", pytrace=False)
-    fleet = WebFleet(tmp_path_factory.mktemp("webfleet"), small=True)
-    try:
-        fleet.start()
+    require_setup_store()
+    with running(WebFleet(tmp_path_factory.mktemp("webfleet"), small=True)) as fleet:
         warm_tutor_model(fleet)
         yield fleet
-    finally:
-        report = fleet.stop()
-        if not report.clean:
-            pytest.fail(f"cakap up did not stop cleanly: {report}\n{fleet.log_tail()}", pytrace=False)
 
 
 def warm_tutor_model(fleet: WebFleet) -> None:
