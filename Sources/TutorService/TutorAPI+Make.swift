@@ -16,7 +16,8 @@ extension TutorAPI {
         conversations: String?, history: (any MistakeHistory)? = nil, httpClient: HTTPClient,
         modelTimeout: Duration = .seconds(20), modelUse: FeedbackEngine.ModelUse = []
     ) -> TutorAPI {
-        let checker = HarperProcess(executable: harper)
+        // One batcher for feedback and scores: concurrent requests share Harper's runs.
+        let checker = HarperBatcher(process: HarperProcess(executable: harper))
         let timeout = TimeAmount.milliseconds(Int64(modelTimeout / .milliseconds(1)))
         return TutorAPI(
             feedback: FeedbackEngine(

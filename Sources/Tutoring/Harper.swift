@@ -103,35 +103,61 @@ public struct HarperProcess: Sendable {
     /// The lints of each text, in order. Texts are linted as one document, a line each, so they
     /// must not contain line breaks (they are replaced by spaces, which keeps offsets).
     public func lint(_ texts: [String]) throws -> [[HarperLint]] {
+        try lint(documents: [texts])[0]
+    }
+
+    /// The lints of each text of each document, in order: one `harper-cli` run, one input file
+    /// per document, so documents never see each other's text (they may be different learners'
+    /// messages, `HarperBatcher`). Harper takes about 0.5 s of CPU to start and very little per
+    /// text, so one run for many documents costs about what one run for one does.
+    public func lint(documents: [[String]]) throws -> [[[HarperLint]]] {
+        guard !documents.isEmpty else { return [] }
         let folder = NSTemporaryDirectory() + "cakap-harper-\(UUID().uuidString)"
         // Owner only: the folder holds learners' texts (issue 19).
         try FileManager.default.createDirectory(
             atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let lines = texts.map { $0.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ") }
-        let document = lines.joined(separator: "\n")
-        try Data(document.utf8).write(to: URL(fileURLWithPath: folder + "/input.txt"))
+        let lines = documents.map { texts in
+            texts.map { $0.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ") }
+        }
+        var inputs: [String] = []
+        for (index, document) in lines.enumerated() {
+            inputs.append(folder + "/input-\(index).txt")
+            try Data(document.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: inputs[index]))
+        }
         let process = try ChildProcess(
             executable: executable,
-            arguments: ["lint", "--format", "json", "--no-color", "--quiet", folder + "/input.txt"],
+            arguments: ["lint", "--format", "json", "--no-color", "--quiet"] + inputs,
             outputPath: folder + "/out.json", errorPath: folder + "/err.txt")
         _ = process.waitUntilExit(killingAfter: timeout)  // non-zero when it found lints
-        struct FileResult: Decodable { var lints: [HarperLint] }
+        struct FileResult: Decodable {
+            var file: String
+            var lints: [HarperLint]
+        }
         let output = Self.jsonPart(of: FileManager.default.contents(atPath: folder + "/out.json") ?? Data())
         guard let files = try? JSONDecoder().decode([FileResult].self, from: output) else {
             let error = (try? String(contentsOfFile: folder + "/err.txt", encoding: .utf8)) ?? ""
             throw Failure(description: "harper-cli gave no JSON: \(error.prefix(300))")
         }
-        // Map document offsets back to each line.
+        // Harper names each result by the input's file name.
+        let byName = Dictionary(files.map { ($0.file, $0.lints) }, uniquingKeysWith: +)
+        return lines.enumerated().map { index, document in
+            Self.split(byName["input-\(index).txt"] ?? [], into: document)
+        }
+    }
+
+    /// Maps the lints of a document (its lines joined by line breaks) back to each line.
+    static func split(_ lints: [HarperLint], into lines: [String]) -> [[HarperLint]] {
         var starts: [Int] = []
         var offset = 0
         for line in lines {
             starts.append(offset)
             offset += line.unicodeScalars.count + 1
         }
-        var perText = [[HarperLint]](repeating: [], count: texts.count)
-        for var lint in files.first?.lints ?? [] {
+        var perText = [[HarperLint]](repeating: [], count: lines.count)
+        for var lint in lints {
             let index = max(0, (starts.lastIndex { $0 <= lint.span.charStart }) ?? 0)
+            guard index < lines.count else { continue }
             lint.span.charStart -= starts[index]
             lint.span.charEnd -= starts[index]
             guard lint.span.charEnd <= lines[index].unicodeScalars.count else { continue }  // spans a line break
