@@ -52,9 +52,9 @@ extension Worker {
         let model = try storedModel(body.model)
         try requireCompletion(model, body.model)
         let format = try chatFormat(model)
-        // A base model cannot hold a conversation (issue 17); a structured request (`format`, as
-        // the tutor's rewrite sends) is still served, its grammar keeping the answer in shape.
-        guard format.supportsChat || body.format != nil else {
+        // A base model cannot hold a conversation (issue 17): 400, as Ollama answers for a model
+        // without chat support. The tutor asks such models through `/api/generate` instead.
+        guard format.supportsChat else {
             throw WorkerError.badRequest("\"\(body.model)\" does not support chat")
         }
         let frame: FrameMaker = { text, done, reason, statistics in

@@ -4,9 +4,9 @@ import NIOCore
 import NIOFoundationCompat
 import Tutoring
 
-/// The tutor's language model through the regions' balancers: the rewrite from the chat pool
-/// (`/api/chat`, one worked example as real turns), the advice from the scoring pool
-/// (`/api/generate`); JSON schema, temperature 0; the regions take turns, each the other's fallback.
+/// The tutor's language model through the regions' balancers: the rewrite and the advice from the
+/// scoring pool (`/api/generate`, R-LLM-5's path rule); JSON schema, temperature 0; the regions
+/// take turns, each the other's fallback. Both are off by default (issue 18, `--model-rewrite`).
 public struct OllamaTutorModel: TutorModel {
     let baseURLs: [String]
     let model: String
@@ -32,13 +32,20 @@ public struct OllamaTutorModel: TutorModel {
             "type": "object", "properties": ["corrected": ["type": "string"]], "required": ["corrected"],
         ]
         let words = text.split(separator: " ").count
-        let messages: [[String: String]] = [
-            ["role": "system", "content": Self.correctionSystem],
-            ["role": "user", "content": "Fix this sentence: He go to work by bus yesterday."],
-            ["role": "assistant", "content": #"{"corrected": "He went to work by bus yesterday."}"#],
-            ["role": "user", "content": "Fix this sentence: \(text)"],
-        ]
-        let answer = try await chat(messages: messages, schema: schema, maxTokens: min(words * 2 + 24, 256))
+        // `/api/generate`, not `/api/chat`: the tutor's default model (gemma3:270m) is a base model,
+        // which the workers refuse for chat (issue 17); the worked example is part of the prompt.
+        let prompt = """
+            Sentence: He go to work by bus yesterday.
+            Corrected: {"corrected": "He went to work by bus yesterday."}
+            Sentence: \(text.replacingOccurrences(of: "\n", with: " "))
+            Corrected:
+            """
+        let answer = try await OllamaJSON.call(
+            path: "/api/generate",
+            body: [
+                "model": model, "system": Self.correctionSystem, "prompt": prompt, "stream": false, "format": schema,
+                "options": ["temperature": 0, "seed": 7, "num_predict": min(words * 2 + 24, 256)],
+            ], field: ["response"], baseURLs: baseURLs, httpClient: httpClient, timeout: timeout)
         guard let corrected = answer["corrected"] as? String else {
             throw OllamaJSON.Failure(description: "no \"corrected\" in the model's answer")
         }
@@ -71,8 +78,6 @@ public struct OllamaTutorModel: TutorModel {
             or two short usage tips written in \(tipLanguage). Reply with JSON only.
             """
         let prompt = corrected == text ? "Learner's text: \(text)" : "Learner's text: \(text)\nCorrected: \(corrected)"
-        // The scoring pool's /api/generate (R-LLM-5's path rule), so advice and rewrites (the chat
-        // pool) are made by different workers at the same time.
         let answer = try await OllamaJSON.call(
             path: "/api/generate",
             body: [
@@ -90,16 +95,5 @@ public struct OllamaTutorModel: TutorModel {
         let tips = (answer["tips"] as? [String] ?? []).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
             .filter { !$0.isEmpty }.prefix(2)
         return Advice(betterWords: Array(words.prefix(3)), tips: Array(tips))
-    }
-
-    /// One non-streamed `/api/chat` whose message is JSON matching `schema`.
-    func chat(messages: [[String: String]], schema: [String: Any], maxTokens: Int) async throws -> [String: Any] {
-        let body: [String: Any] = [
-            "model": model, "messages": messages, "stream": false, "format": schema,
-            "options": ["temperature": 0, "seed": 7, "num_predict": min(maxTokens, 1024)],
-        ]
-        return try await OllamaJSON.call(
-            path: "/api/chat", body: body, field: ["message", "content"], baseURLs: baseURLs, httpClient: httpClient,
-            timeout: timeout)
     }
 }

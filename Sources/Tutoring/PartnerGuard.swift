@@ -165,8 +165,14 @@ public enum PartnerGuard {
         return alsoEnglish.contains(stem) || wordLevels.level(of: stem) != nil
     }
 
+    /// Words a reply may use although the word list lacks them: the partner's own earlier words
+    /// (already reviewed) and the learner's (names such as "Persib", dishes such as "nasi goreng"),
+    /// but never an Indonesian function word: a reply echoing "Saya biasanya …" back is exactly the
+    /// made-up non-English the guard keeps out (seen in `cakap eval partner`).
     public static func conversationWords(_ conversation: [Turn]) -> Set<String> {
-        Set(conversation.filter { $0.role != "system" }.flatMap { words(of: $0.content) })
+        let assistant = conversation.filter { $0.role == "assistant" }.flatMap { words(of: $0.content) }
+        let learner = conversation.filter { $0.role == "user" }.flatMap { words(of: $0.content) }
+        return Set(assistant).union(learner.filter { !LanguageGuess.indonesian.contains($0) })
     }
 
     /// The sentence shortened before a phrase repeats: a word three times in a row, or a

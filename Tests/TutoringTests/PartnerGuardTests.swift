@@ -72,6 +72,21 @@ import Testing
         #expect(clean("I love nasi goreng too! Do you cook it?").reply == "I love nasi goreng too! Do you cook it?")
     }
 
+    /// `cakap eval partner`: the learner wrote "saya biasanya …" in an earlier turn and the reply
+    /// echoed it back; the learner's own words were all exempt from the English check.
+    @Test func echoingTheLearnersIndonesianIsStillDropped() {
+        let conversation = [
+            Turn(role: "user", content: "Saya biasanya makan nasi goreng with my family."),
+            Turn(role: "assistant", content: "That sounds tasty. Who cooks at home?"),
+            Turn(role: "user", content: "My mother cooks every day."),
+        ]
+        let result = PartnerGuard.clean(
+            "Saya biasanya makan nasi goreng too. Your mother is a good cook!", conversation: conversation,
+            scenario: nil, wordLevels: Self.levels, indonesian: false)
+        #expect(!result.reply.lowercased().contains("saya"), "\(result.reply)")
+        #expect(result.reply.contains("Your mother is a good cook!"))
+    }
+
     @Test func atMostThreeSentencesAndOneQuestion() {
         let result = clean(
             "I love food. Rice is nice. I cook rice. I eat rice today. What do you cook? Where do you eat?")

@@ -161,5 +161,14 @@ def test_a_base_model_is_not_offered_for_chat(worker):
         client.chat(BASE_MODEL, messages=[{"role": "user", "content": "Hi"}])
     assert refused.value.status_code == 400
     assert refused.value.error == f'"{BASE_MODEL}" does not support chat'
+    # A structured request (`format`) is no exception any more: the tutor's rewrite once relied on
+    # one, and now asks through /api/generate, which a base model serves (issue 17).
+    schema = {"type": "object", "properties": {"corrected": {"type": "string"}}, "required": ["corrected"]}
+    with pytest.raises(ollama.ResponseError) as structured:
+        client.chat(BASE_MODEL, messages=[{"role": "user", "content": "Fix: I has a cat"}], format=schema)
+    assert structured.value.status_code == 400
+    answer = client.generate(BASE_MODEL, prompt="Sentence: I has a cat.\nCorrected:", format=schema,
+                             options={"temperature": 0, "num_predict": 24})  # fmt: skip
+    assert isinstance(json.loads(answer.response)["corrected"], str), answer.response
     listed = {entry["name"]: entry.get("capabilities") for entry in worker.get("/api/tags").json()["models"]}
     assert listed[BASE_MODEL] == ["completion"]
