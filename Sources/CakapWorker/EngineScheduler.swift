@@ -88,6 +88,8 @@ public actor EngineScheduler: Service {
         public let engine: any RunningEngine
         /// Time spent loading the model for this request (zero when it was loaded).
         public let loadDuration: Duration
+        /// Tokens of context each request on this engine has.
+        public var contextLength: Int { key.contextLength }
     }
 
     /// Requests waiting for a slot now.

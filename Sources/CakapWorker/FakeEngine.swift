@@ -99,8 +99,18 @@ public final class FakeEngine: RunningEngine, @unchecked Sendable {
         messages.map { "<\($0.role)>\($0.content)" }.joined() + "<assistant>"
     }
 
+    /// The prompts of every completion asked of this engine, oldest first.
+    public var prompts: [String] { lock.withLock { _prompts } }
+    private var _prompts: [String] = []
+
+    /// A token per space-separated word, as `complete` counts the prompt.
+    public func countTokens(_ text: String) async throws -> Int {
+        text.split(separator: " ").count
+    }
+
     public func complete(_ request: CompletionRequest) async throws -> AsyncThrowingStream<CompletionEvent, any Error> {
         guard !hasExited else { throw EngineError.failed("engine has exited") }
+        lock.withLock { _prompts.append(request.prompt) }
         let limit = request.options.numPredict.map { $0 < 0 ? Int.max : $0 } ?? Int.max
         let words = Array(reply.prefix(limit))
         let promptTokens = request.prompt.split(separator: " ").count

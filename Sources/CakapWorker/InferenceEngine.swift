@@ -12,6 +12,9 @@ public protocol InferenceEngine: Sendable {
 
     /// One vector per text, in order, and the number of tokens evaluated.
     func embed(_ texts: [String], normalize: Bool) async throws -> EmbeddingResult
+
+    /// The number of tokens a (templated) prompt takes in this engine's model.
+    func countTokens(_ text: String) async throws -> Int
 }
 
 /// A running engine process: an engine that can also be stopped and watched.

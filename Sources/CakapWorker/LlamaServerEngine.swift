@@ -75,6 +75,13 @@ final class LlamaServerEngine: RunningEngine, @unchecked Sendable {
         return EmbeddingResult(vectors: vectors, promptTokens: response.usage?.promptTokens ?? 0)
     }
 
+    func countTokens(_ text: String) async throws -> Int {
+        struct Tokens: Decodable { var tokens: [Int] }
+        let response: Tokens = try await post(
+            "/tokenize", .object(["content": .string(text), "add_special": .bool(true)]))
+        return response.tokens.count
+    }
+
     func complete(_ request: CompletionRequest) async throws -> AsyncThrowingStream<CompletionEvent, any Error> {
         var httpRequest = HTTPClientRequest(url: baseURL + "/completion")
         httpRequest.method = .POST
@@ -86,7 +93,9 @@ final class LlamaServerEngine: RunningEngine, @unchecked Sendable {
         let response = try await httpClient.execute(httpRequest, timeout: .hours(24))
         guard response.status == .ok else {
             let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
-            throw EngineError.failed("llama-server answered \(response.status.code): \(Self.errorMessage(text))")
+            let reason = "llama-server answered \(response.status.code): \(Self.errorMessage(text))"
+            // A 400 is about the request (e.g. a prompt longer than the context): the client's to fix.
+            throw response.status == .badRequest ? EngineError.rejected(reason) : EngineError.failed(reason)
         }
         // Unfolded in the consumer's own task: each token goes from the socket to the HTTP
         // writer without a producer task in between, one thread wake-up fewer per token (on two

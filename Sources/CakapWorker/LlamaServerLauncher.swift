@@ -99,6 +99,8 @@ public struct EngineError: Error, CustomStringConvertible, Sendable {
     public let description: String
     /// True when retrying soon is pointless (the engine keeps failing).
     public let isBackoff: Bool
+    /// True when the engine refused the request itself (llama-server's 400): a 400 for the client.
+    public var isRejection = false
 
     static func notInstalled(_ path: String) -> Self {
         .init(description: "llama-server not found at \(path); run `cakap setup`", isBackoff: false)
@@ -113,5 +115,8 @@ public struct EngineError: Error, CustomStringConvertible, Sendable {
     }
     static func failed(_ reason: String) -> Self {
         .init(description: reason, isBackoff: false)
+    }
+    static func rejected(_ reason: String) -> Self {
+        .init(description: reason, isBackoff: false, isRejection: true)
     }
 }

@@ -78,7 +78,7 @@ extension Worker {
         let lease = try await acquire(model, options: options)
         let prompt: String
         do {
-            prompt = try await chatPrompt(messages, format: format, engine: lease.engine)
+            prompt = try await fittingChatPrompt(messages, format: format, lease: lease, options: options)
             logPrompt(prompt, model: body.model)
         } catch {
             await scheduler.release(lease, keepAlive: keepAlive(body.keepAlive))
@@ -122,7 +122,8 @@ extension Worker {
             events = try await lease.engine.complete(completion)
         } catch {
             await scheduler.release(lease, keepAlive: keepAlive)
-            throw WorkerError(.internalServerError, "\(error)")
+            let rejected = (error as? EngineError)?.isRejection == true
+            throw WorkerError(rejected ? .badRequest : .internalServerError, "\(error)")
         }
         let scheduler = self.scheduler
         let metrics = self.metrics

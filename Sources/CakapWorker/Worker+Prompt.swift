@@ -33,6 +33,35 @@ extension Worker {
         }
     }
 
+    /// The chat prompt for as many of the newest messages as fit the engine's context with room
+    /// for the answer, as Ollama truncates a long chat: system messages always stay, then the
+    /// newest turns; the oldest others are left out. (A learner's conversation once got a 500 as
+    /// soon as it passed 2,048 tokens: the brief's own client replays the whole history each turn.)
+    /// The last message stays even when it alone is too long; the engine then answers 400.
+    func fittingChatPrompt(
+        _ messages: [Message], format: ChatFormat, lease: EngineScheduler.Lease, options: ModelOptions
+    ) async throws -> String {
+        let context = lease.contextLength
+        let reserve = Self.answerReserve(options, context: context)
+        var kept = messages
+        while true {
+            let prompt = try await chatPrompt(kept, format: format, engine: lease.engine)
+            // A token is at least one byte (a few special ones aside): a short prompt surely fits.
+            if prompt.utf8.count + 16 + reserve <= context { return prompt }
+            guard let oldest = kept.indices.first(where: { kept[$0].role != "system" && $0 < kept.count - 1 }),
+                try await lease.engine.countTokens(prompt) + reserve > context
+            else { return prompt }
+            kept.remove(at: oldest)
+        }
+    }
+
+    /// Tokens kept free for the answer: `num_predict` when set, else 256, at most a quarter of the
+    /// context (llama-server stops a generation that fills its context).
+    static func answerReserve(_ options: ModelOptions, context: Int) -> Int {
+        let predict = options.numPredict ?? -1
+        return min(predict > 0 ? predict : 256, context / 4)
+    }
+
     /// A family default's stop words, when neither the request nor the params layer gives any.
     func addingFormatStops(_ options: ModelOptions, _ format: ChatFormat) -> ModelOptions {
         guard options.stop == nil, case .family(_, let stop) = format else { return options }
