@@ -21,6 +21,16 @@ def sub_of(token: str) -> str:
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["sub"]
 
 
+def send_while_history_is_down(page, text: str) -> None:
+    """Sends `text` and waits until the web app says the turn is kept on the device."""
+    page.get_by_label("Your message").fill(text)
+    page.get_by_label("Your message").press("Enter")
+    expect(page.locator("#status-bar")).to_contain_text("Saved on this device", timeout=30_000)
+    stop = page.get_by_role("button", name="Stop")
+    if stop.is_enabled():
+        stop.click()  # the reply does not matter here: free the CPU for the rest
+
+
 def test_a_turn_sent_while_history_is_down_reaches_history_when_it_is_back(app: App, identity):
     """Issue 6 acceptance: the conversations service is SIGKILLed (`cakap up` restarts it after
     its restart delay); a message sent meanwhile is kept on the device, shown as not saved, and
@@ -38,12 +48,7 @@ def test_a_turn_sent_while_history_is_down_reaches_history_when_it_is_back(app: 
     app.allow(r"Failed to load resource: the server responded with a status of 502")
 
     text = "Yesterday I go to the beach with my friend."
-    page.get_by_label("Your message").fill(text)
-    page.get_by_label("Your message").press("Enter")
-    expect(page.locator("#status-bar")).to_contain_text("Saved on this device", timeout=30_000)
-    stop = page.get_by_role("button", name="Stop")
-    if stop.is_enabled():
-        stop.click()  # the reply does not matter here: free the CPU for the rest
+    send_while_history_is_down(page, text)
     page.get_by_role("link", name="History").click()
     expect(page.locator("#history-list [role=alert]")).to_contain_text("history service is unavailable")
     queued = page.locator("#history-list li.history-item")
@@ -97,6 +102,49 @@ def test_401_429_and_503_get_clear_messages(app: App, identity):
     expect(page.locator("#view-signin")).to_be_visible()
     expect(page.locator("#status-bar")).to_contain_text("Please sign in again")
     page.unroute("**/conversations/**")
+
+
+OUTBOXES = "Object.keys(localStorage).filter((k) => k.startsWith('cakap.outbox.')).map((k) => localStorage[k]).join('')"
+
+
+def test_sign_out_neither_leaves_nor_silently_drops_a_learners_unsent_text(app: App, identity):
+    """Issue 19 (low): the offline outbox survived sign-out, so the next person at a shared computer
+    found the last learner's text on the device (or had it sent under their own name). Sign-out now
+    asks before dropping what could not be sent: declined, the learner stays signed in and nothing is
+    lost; accepted, nothing of theirs stays on the device and the next learner sees none of it."""
+    first, second = identity.register("shared-a"), identity.register("shared-b")
+    page = app.page
+    app.open("/")
+    app.sign_in(first)
+    app.allow(r"Failed to load resource: the server responded with a status of 503")
+    page.route("**/conversations/**", answer_with(503, {"message": "Service Unavailable"}))
+    text = "My private note: yesterday I go to the doctor alone."
+    send_while_history_is_down(page, text)
+    assert text in page.evaluate(OUTBOXES)
+
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.locator("#account")).to_be_visible()
+    expect(page.locator("#status-bar")).to_contain_text("still signed in", timeout=15_000)
+    assert asked and "not saved yet" in asked[0], asked
+    assert text in page.evaluate(OUTBOXES), "declining the sign-out lost the unsent text"
+
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.locator("#view-signin")).to_be_visible(timeout=15_000)
+    assert len(asked) == 2
+    assert text not in page.evaluate("JSON.stringify(localStorage)"), "the text stayed on the device"
+
+    page.unroute("**/conversations/**")
+    app.sign_in(second)
+    page.evaluate("location.hash = '#/history'")
+    expect(page.locator("#history-list")).to_be_visible()
+    expect(page.locator("#history-list")).not_to_contain_text(text)
+    for user in (first, second):
+        answer = app.fleet.call_edge("GET", f"/conversations/{sub_of(user.id_token)}", token=user.id_token, bearer=True)
+        assert answer.status_code == 200, answer.text
+        assert text not in json.dumps(answer.json()), "the dropped text reached the server"
 
 
 def test_keyboard_only_sign_in_and_chat(app: App, identity):

@@ -131,7 +131,15 @@ function wireAccount() {
   document.getElementById("sign-out").addEventListener("click", async () => {
     signingOut = true;
     chat.reset();
-    await conversations.clearOnSignOut();
+    const dropped = await conversations.clearOnSignOut((count) => window.confirm(
+      `${count === 1 ? "One conversation is" : `${count} conversations are`} not saved yet: the history ` +
+      `service cannot be reached. Signing out removes ${count === 1 ? "it" : "them"} from this device. ` +
+      "Sign out anyway?"));
+    if (dropped === null) {
+      signingOut = false;
+      announce("You are still signed in. Your unsaved conversation stays on this device and is sent when history is back.");
+      return;
+    }
     await session.signOut();
     signingOut = false;
   });

@@ -50,13 +50,15 @@ export function save(conversation) {
 }
 
 /** Sends what it can, then forgets this learner's outbox: on a shared computer the next person
- * must not find (or have sent under their name) the last one's text (issue 19). Resolves to the
- * number of conversations that could not be sent and were dropped. */
-export async function clearOnSignOut() {
+ * must not find (or have sent under their name) the last one's text (issue 19). What could not be
+ * sent is only dropped when `confirmDrop(count)` says so (the learner is asked: never lost
+ * silently). Resolves to the number dropped, or null when the learner chose to stay signed in. */
+export async function clearOnSignOut(confirmDrop = () => true) {
   if (!session.user()) return 0;
   // At most 5 s: a learner signing out on a slow network is not kept waiting.
   const timeout = new Promise((resolve) => setTimeout(() => resolve(pending().length), 5000));
   const left = await Promise.race([flush(), timeout]).catch(() => pending().length);
+  if (left > 0 && !confirmDrop(left)) return null;
   localStorage.removeItem(outboxKey());
   for (const listener of listeners) listener(0);
   return left;
