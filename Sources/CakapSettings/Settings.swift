@@ -149,6 +149,15 @@ public enum Settings {
         "who the CloudWatch alarms of both regions mail (an SNS e-mail subscription, confirmed once; R-OPS-4)",
         programs: [.aws])
 
+    public static let rdsCABundle = Setting(
+        "CAKAP_RDS_CA_BUNDLE", default: "(downloaded from CAKAP_RDS_CA_URL)",
+        "PEM file the Lambda zips carry as global-bundle.pem (read by scripts/build-artefacts, which cakap aws deploy runs)",
+        programs: [.aws], external: true)
+    public static let rdsCAURL = Setting(
+        "CAKAP_RDS_CA_URL", default: "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem",
+        "where scripts/build-artefacts downloads the RDS CA bundle when CAKAP_RDS_CA_BUNDLE is unset",
+        programs: [.aws], external: true)
+
     /// The registry, in the order `cakap config` prints it.
     public static let all: [Setting] = [
         home, models, llamaServer, logLevel, userHome, path, libraryPath,
@@ -157,6 +166,7 @@ public enum Settings {
         runtimeAPI, taskRoot, function, harper, wordLevels, llmURLs, tutorModel, modelTimeout, conversationsURL,
         embedURLs, embedModel, embedDimensions, databaseHost, databaseUser, databasePassword, databasePort,
         databaseName, databaseTLSMode, databaseRootCertificate, databaseAppUser, databaseAppPassword, alarmEmail,
+        rdsCABundle, rdsCAURL,
     ]
 
     /// The declared setting called `name`, if any.
