@@ -9,7 +9,8 @@ extension AWS {
     /// balancer's `its worked!` and the workers' model lists through SSM Run Command.
     struct Smoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check the deployment end to end: tags, pull refused, streamed chat per region, conversations, ALBs.")
+            abstract:
+                "Check the deployment end to end: tags, pull refused, streamed chat per region, conversations, ALBs.")
 
         @OptionGroup var options: AWSOptions
         @Option(help: "API base URL (default: the ApiUrl output of lks-api).") var api: String?
