@@ -95,3 +95,57 @@ preflight_tiers() {
     fi
     echo "every tier's prerequisites are here"
 }
+
+# The RDS CA bundle the Lambda zips carry as global-bundle.pem (DB_SSLMODE=require verifies the
+# chain and host name against DB_SSLROOTCERT=/var/task/global-bundle.pem; issue 19). Prints its
+# path: $CAKAP_RDS_CA_BUNDLE when set, else a download of $CAKAP_RDS_CA_URL (AWS's truststore) into
+# $CAKAP_HOME/downloads. Exit 1 with the reason when it cannot be had or is not X.509 PEM.
+RDS_CA_URL_DEFAULT="https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
+rds_ca_bundle() {
+    local bundle="${CAKAP_RDS_CA_BUNDLE:-}"
+    if [ -z "$bundle" ]; then
+        local url="${CAKAP_RDS_CA_URL:-$RDS_CA_URL_DEFAULT}"
+        bundle="$CAKAP_HOME/downloads/rds-global-bundle.pem"
+        mkdir -p "$CAKAP_HOME/downloads"
+        if ! curl --fail --silent --show-error --location --connect-timeout 10 --max-time 60 \
+            --output "$bundle.part" "$url" 2>"$bundle.err"; then
+            echo "cannot download the RDS CA bundle from $url ($(tr -d '\n' <"$bundle.err")): the Lambdas" \
+                "verify RDS's certificate with it; download it on a machine with internet and set" \
+                "CAKAP_RDS_CA_BUNDLE to the file" >&2
+            rm -f "$bundle.part" "$bundle.err"
+            return 1
+        fi
+        rm -f "$bundle.err"
+        check_x509_pem "$bundle.part" "$url" || { rm -f "$bundle.part"; return 1; }
+        mv "$bundle.part" "$bundle"
+    fi
+    check_x509_pem "$bundle" "CAKAP_RDS_CA_BUNDLE=$bundle" || return 1
+    echo "$bundle"
+}
+
+# Exit 1 unless FILE holds one or more PEM X.509 certificates, each one parsed by openssl, and no
+# other PEM block (a key has no place in a trust store); SOURCE names it in the message.
+check_x509_pem() {
+    local file="$1" source="$2" parts count=0 part others begins ends
+    [ -s "$file" ] || { echo "$source: no file or an empty one, not a PEM bundle of X.509 certificates" >&2; return 1; }
+    others="$(grep -c -e '^-----BEGIN ' "$file" || true)"
+    begins="$(grep -c -e '^-----BEGIN CERTIFICATE-----' "$file" || true)"
+    ends="$(grep -c -e '^-----END CERTIFICATE-----' "$file" || true)"
+    if [ "$others" -ne "$begins" ] || [ "$begins" -ne "$ends" ]; then
+        echo "$source is not a PEM bundle of X.509 certificates (it holds other PEM blocks, or unclosed ones)" >&2
+        return 1
+    fi
+    parts="$(mktemp -d)"
+    awk -v dir="$parts" '/^-----BEGIN CERTIFICATE-----/ { n++ } n { print > (dir "/" n ".pem") }' <(tr -d '\r' <"$file")
+    for part in "$parts"/*.pem; do
+        [ -e "$part" ] || break
+        if ! openssl x509 -noout -in "$part" 2>/dev/null; then
+            echo "$source: certificate $((count + 1)) is not a valid X.509 certificate" >&2
+            rm -rf "$parts"
+            return 1
+        fi
+        count=$((count + 1))
+    done
+    rm -rf "$parts"
+    [ "$count" -gt 0 ] || { echo "$source holds no PEM certificate" >&2; return 1; }
+}

@@ -151,7 +151,7 @@ public struct Edge: Sendable {
             throw EdgeError(
                 .forbidden,
                 "/\(region)/\(first) changes the shared model store and is not part of the public API; "
-                    + "operators call the region's balancer directly")
+                    + "operators manage models on the workers themselves")
         }
         let body = Self.learnerBody(collected)
         guard await inFlight.enter(identity.sub) else {

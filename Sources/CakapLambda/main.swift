@@ -13,7 +13,9 @@ import Tutoring
 // - `tutor`: `CAKAP_LLM_URLS` (the regions' balancers, tried in order), `CAKAP_TUTOR_MODEL`,
 //   `CAKAP_EMBED_MODEL`, `CAKAP_HARPER` and `CAKAP_WORD_LEVELS` (default: beside the bootstrap
 //   in the zip), `CAKAP_CORS_ORIGINS`; for recurring mistakes the `DB_*` variables (the store read
-//   directly inside the VPC) or else `CAKAP_CONVERSATIONS_URL`.
+//   directly inside the VPC) or else `CAKAP_CONVERSATIONS_URL`;
+// - `owner`: the `DB_*` variables with the master account, `DB_APP_USER`/`DB_APP_PASSWORD` and
+//   `CAKAP_OWNER_EMBED_MODELS`: migrations and the functions' least-privilege role (issue 19).
 
 LoggingSystem.bootstrap { label in
     var handler = StreamLogHandler.standardError(label: label)
@@ -89,13 +91,43 @@ func tutor() async throws -> Handler {
     }
 }
 
+/// The database owner (`lks-fn-db-owner`: master credentials, no API route; `cakap aws deploy`
+/// invokes it once after the api stack): applies the migrations, the vector index of every
+/// function's embedding model, and creates or updates the functions' role (`DB_APP_USER`,
+/// `DB_APP_PASSWORD`; issue 19). Each invocation does it again (idempotent, so a rotated password
+/// is applied) and answers `{"schema":"current","role":"<role>"}`; a failure is a function error.
+func owner() async throws -> Handler {
+    let configuration = try ServiceConfiguration.fromEnvironment(environment)
+    guard let database = configuration.database else { throw ConfigurationError("DB_HOST is not set") }
+    guard let role = database.appUser else {
+        throw ConfigurationError("DB_APP_USER is not set: the owner function creates the functions' role")
+    }
+    let backend = try ConversationsBackend(
+        database: database, configuration: configuration, httpClient: httpClient, logger: logger)
+    Task { try await backend.run() }
+    let dimensions = configuration.indexDimensions
+    try await backend.prepare(patience: .seconds(8), dimensions: dimensions)
+    // The role name is checked to be [a-z0-9_] (DatabaseSettings), so it needs no JSON escaping.
+    let result = Array(#"{"schema":"current","role":"\#(role)"}"#.utf8)
+    return { _ in
+        do {
+            try await backend.prepare(patience: .seconds(40), dimensions: dimensions)
+        } catch {
+            throw FunctionError("\(error)", type: "Cakap.DatabaseOwnerError")
+        }
+        return result
+    }
+}
+
 /// Initialisation: any failure is reported to Lambda as an init error.
 func initialise() async throws -> Handler {
     let name = environment[Settings.function] ?? "conversations"
     switch name {
     case "conversations": return try await conversations()
     case "tutor": return try await tutor()
-    default: throw ConfigurationError("unknown handler \"\(name)\"; this bootstrap serves conversations and tutor")
+    case "owner": return try await owner()
+    default:
+        throw ConfigurationError("unknown handler \"\(name)\"; this bootstrap serves conversations, tutor and owner")
     }
 }
 

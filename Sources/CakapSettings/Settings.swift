@@ -85,7 +85,8 @@ public enum Settings {
     public static let taskRoot = Setting(
         "LAMBDA_TASK_ROOT", default: "/var/task", "where Lambda unpacked the zip", programs: [.lambda])
     public static let function = Setting(
-        "CAKAP_FUNCTION", default: "conversations", "which function the bootstrap serves: conversations or tutor",
+        "CAKAP_FUNCTION", default: "conversations",
+        "which function the bootstrap serves: conversations, tutor or owner (migrations and the functions' role)",
         programs: [.lambda])
     public static let harper = Setting(
         "CAKAP_HARPER", default: "$LAMBDA_TASK_ROOT/harper-cli", "the harper-cli program", programs: [.tutor])
@@ -116,6 +117,10 @@ public enum Settings {
     public static let embedDimensions = Setting(
         "CAKAP_EMBED_DIMENSIONS", default: "the model's (all-minilm 384, nomic-embed-text 768)",
         "vector dimension the store checks and indexes, 1-2000", programs: [.conversations, .tutor])
+    public static let ownerEmbedModels = Setting(
+        "CAKAP_OWNER_EMBED_MODELS", default: "CAKAP_EMBED_MODEL",
+        "embedding models of every function using the database (comma-separated): the owner run creates each one's vector index",
+        programs: [.lambda])
     public static let databaseHost = Setting(
         "DB_HOST", default: "(none: in-memory store; cakap up starts its own)", "PostgreSQL host (R-FN-2)",
         programs: [.conversations, .tutor, .up])
@@ -149,14 +154,25 @@ public enum Settings {
         "who the CloudWatch alarms of both regions mail (an SNS e-mail subscription, confirmed once; R-OPS-4)",
         programs: [.aws])
 
+    public static let rdsCABundle = Setting(
+        "CAKAP_RDS_CA_BUNDLE", default: "(downloaded from CAKAP_RDS_CA_URL)",
+        "PEM file the Lambda zips carry as global-bundle.pem (read by scripts/build-artefacts, which cakap aws deploy runs)",
+        programs: [.aws], external: true)
+    public static let rdsCAURL = Setting(
+        "CAKAP_RDS_CA_URL", default: "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem",
+        "where scripts/build-artefacts downloads the RDS CA bundle when CAKAP_RDS_CA_BUNDLE is unset",
+        programs: [.aws], external: true)
+
     /// The registry, in the order `cakap config` prints it.
     public static let all: [Setting] = [
         home, models, llamaServer, logLevel, userHome, path, libraryPath,
         numParallel, maxQueue, keepAlive, contextLength, numThreads, registry, pullHosts, loadTimeout, drainTimeout,
         maxBodyBytes, logDirectory, corsOrigins, logPrompts, maxContextLength, maxEngines, pullModels, pullMaxBytes,
         runtimeAPI, taskRoot, function, harper, wordLevels, llmURLs, tutorModel, modelTimeout, conversationsURL,
-        embedURLs, embedModel, embedDimensions, databaseHost, databaseUser, databasePassword, databasePort,
+        embedURLs, embedModel, embedDimensions, ownerEmbedModels, databaseHost, databaseUser, databasePassword,
+        databasePort,
         databaseName, databaseTLSMode, databaseRootCertificate, databaseAppUser, databaseAppPassword, alarmEmail,
+        rdsCABundle, rdsCAURL,
     ]
 
     /// The declared setting called `name`, if any.

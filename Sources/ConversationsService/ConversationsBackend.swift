@@ -36,12 +36,15 @@ public struct ConversationsBackend: Service {
 
     /// Applies the migrations, retrying every second while the database cannot be reached, for
     /// at most `patience`. Needs `run()` to be running.
-    public func prepare(patience: Duration = .seconds(60)) async throws {
+    /// - Parameter dimensions: the vector indexes to make sure of; default the store's own
+    ///   dimension (the owner function passes every function's, `ServiceConfiguration.indexDimensions`).
+    public func prepare(patience: Duration = .seconds(60), dimensions: [Int]? = nil) async throws {
         let deadline = ContinuousClock.now + patience
         while true {
             do {
-                try await store.migrate(
-                    dimensions: settings.embeddingDimensions, appRole: appRole, timeout: deadline - .now)
+                for dimension in dimensions ?? [settings.embeddingDimensions] {
+                    try await store.migrate(dimensions: dimension, appRole: appRole, timeout: deadline - .now)
+                }
                 return
             } catch {
                 let detail =

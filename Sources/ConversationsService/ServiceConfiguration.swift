@@ -11,6 +11,10 @@ public struct ServiceConfiguration: Sendable {
     /// `CAKAP_EMBED_URLS`: comma-separated base URLs serving `/api/embed`; empty stores no vectors
     /// unless the client sends them.
     public var embedURLs: [String] = []
+    /// The vector dimensions whose index the owner run creates: those of `CAKAP_OWNER_EMBED_MODELS`
+    /// (every function that uses the database, so none of them needs DDL; issue 19), else the
+    /// store's own.
+    public var indexDimensions: [Int] = []
 
     public init() {}
 
@@ -42,6 +46,14 @@ public struct ServiceConfiguration: Sendable {
                 throw ConfigurationError("CAKAP_EMBED_DIMENSIONS is required: the dimension of \(model) is not known")
             }
             configuration.settings.embeddingDimensions = dimensions
+        }
+        configuration.indexDimensions = [configuration.settings.embeddingDimensions]
+        for model in (environment[Settings.ownerEmbedModels] ?? "").split(separator: ",") {
+            let model = model.trimmingCharacters(in: .whitespaces)
+            guard let dimensions = ConversationsSettings.embeddingDimensions(of: model) else {
+                throw ConfigurationError("CAKAP_OWNER_EMBED_MODELS: the dimension of \(model) is not known")
+            }
+            if !configuration.indexDimensions.contains(dimensions) { configuration.indexDimensions.append(dimensions) }
         }
         return configuration
     }

@@ -91,6 +91,9 @@ public struct Deployer: Sendable {
             if stack.name.hasPrefix("lks-artefacts-") {
                 try upload(into: stack, outputs: outputs[stack.name] ?? [:], files: artefactFiles)
             }
+            if stack.name == "lks-api" {
+                try invokeDatabaseOwner(of: stack, outputs: outputs[stack.name] ?? [:])
+            }
         }
         try postDeploy(stacks: stacks, outputs: outputs, files: artefactFiles)
         return outputs

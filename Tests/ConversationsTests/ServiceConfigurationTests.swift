@@ -24,4 +24,17 @@ import Testing
             try ServiceConfiguration.fromEnvironment(["CAKAP_EMBED_MODEL": "my-embedder"])
         }
     }
+
+    /// Issue 19: the owner function makes the index of every function's model, since a function
+    /// logging in as the least-privilege role cannot create one.
+    @Test func theOwnerIndexesEveryFunctionsModelOnce() throws {
+        let owner = try ServiceConfiguration.fromEnvironment([
+            "CAKAP_EMBED_MODEL": "nomic-embed-text", "CAKAP_OWNER_EMBED_MODELS": "nomic-embed-text, all-minilm",
+        ])
+        #expect(owner.indexDimensions == [768, 384])
+        #expect(try ServiceConfiguration.fromEnvironment([:]).indexDimensions == [384])
+        #expect(throws: ConfigurationError.self) {
+            try ServiceConfiguration.fromEnvironment(["CAKAP_OWNER_EMBED_MODELS": "my-embedder"])
+        }
+    }
 }

@@ -10,6 +10,9 @@ import Testing
         var answers: [(words: [String], result: Result<String, CloudCommandError>)] = []
         let lock = NSLock()
 
+        /// Runs before a command is answered (e.g. writes the file an `aws lambda invoke` would).
+        var beforeAnswering: ([String]) -> Void = { _ in }
+
         func on(_ words: String..., answer: String) { answers.append((words, .success(answer))) }
         func on(_ words: String..., failWith message: String) {
             answers.append(
@@ -18,6 +21,7 @@ import Testing
 
         func aws(_ arguments: [String], region: String) throws -> String {
             lock.withLock { calls.append((arguments, region)) }
+            beforeAnswering(arguments)
             for (words, result) in answers.reversed() where words.allSatisfy(arguments.contains) {
                 return try result.get()
             }

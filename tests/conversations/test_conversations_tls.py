@@ -5,12 +5,17 @@ connects over TLS, and refuses an endpoint whose certificate another CA signed."
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import uuid
+import zipfile
 from pathlib import Path
 
+import lambda_runtime_emulator as runtime
 import pytest
-from conftest import Process, Stack, User, free_port
+from conftest import REPOSITORY, Process, Stack, User, free_port
+from test_lambda import start_function
 from tls_proxy import TLSProxy
 
 
@@ -113,3 +118,47 @@ def test_verify_full_refuses_a_certificate_from_another_ca(stack: Stack, tls_dat
     log = service.log_text()
     assert "schema could not be prepared" in log and "CERTIFICATE_VERIFY_FAILED" in log
     assert "Fatal error" not in log and "crashed" not in log  # a clean exit with the reason
+
+
+def test_the_lambda_zip_verifies_the_database_with_the_bundle_it_carries(stack: Stack, tls_database: dict, tmp_path) -> None:
+    """Issue 19: the conversations zip as scripts/package-lambda packs it with CAKAP_RDS_CA_BUNDLE (here the
+    endpoint's test CA, on AWS the RDS bundle) serves over TLS with DB_SSLMODE=require and DB_SSLROOTCERT
+    naming the bundle inside the unpacked zip, as api.yaml sets /var/task/global-bundle.pem; without
+    DB_SSLROOTCERT (the system's roots, which hold neither that CA nor RDS's) its initialisation fails."""
+    built = REPOSITORY / ".build/lambda/bootstrap"
+    if not built.is_file():
+        pytest.fail(f"no Lambda bootstrap at {built}: run scripts/build-lambda", pytrace=False)
+    packed = subprocess.run([str(REPOSITORY / "scripts/package-lambda"), str(built), str(tmp_path / "zips")],
+                            env={**os.environ, "CAKAP_RDS_CA_BUNDLE": str(tls_database["ca"])},
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert packed.returncode == 0, packed.stderr
+    task = tmp_path / "task"  # /var/task on Lambda
+    with zipfile.ZipFile(tmp_path / "zips" / "cakap-lambda.zip") as archive:
+        assert sorted(archive.namelist()) == ["bootstrap", "global-bundle.pem"]
+        archive.extractall(task)
+    (task / "bootstrap").chmod(0o755)
+    env = service_env(tls_database, "require", task / "global-bundle.pem")
+    handshakes = tls_database["proxy"].handshakes
+    emulator = runtime.start()
+    process = start_function([str(task / "bootstrap")], emulator, env, tmp_path / "lambda.log")
+    try:
+        sub, conversation_id = str(uuid.uuid4()), str(uuid.uuid4())
+        body = {"id": conversation_id, "title": "zip bundle", "conversation": []}
+        created = emulator.invoke(runtime.proxy_event("POST", f"/conversations/{sub}", sub, body))
+        assert created.kind == "response" and created.body["statusCode"] == 201, (created, (tmp_path / "lambda.log").read_text()[-2000:])
+        listed = emulator.invoke(runtime.proxy_event("GET", f"/conversations/{sub}", sub))
+        assert [item["title"] for item in json.loads(listed.body["body"])["items"]] == ["zip bundle"]
+        assert tls_database["proxy"].handshakes > handshakes
+    finally:
+        process.kill()
+        emulator.stop()
+    emulator = runtime.start()
+    without = {k: v for k, v in env.items() if k != "DB_SSLROOTCERT"}
+    process = start_function([str(task / "bootstrap")], emulator, without, tmp_path / "roots.log")
+    try:
+        assert process.wait(60) != 0
+    finally:
+        process.kill()
+        emulator.stop()
+    assert emulator.init_errors and "schema could not be prepared" in emulator.init_errors[0]["errorMessage"]
+    assert "CERTIFICATE_VERIFY_FAILED" in (tmp_path / "roots.log").read_text()

@@ -160,3 +160,55 @@ def test_the_same_artefact_runs_in_a_bullseye_chroot_and_finds_the_database_by_n
     finally:
         process.kill()
         emulator.stop()
+
+
+def test_the_owner_function_creates_the_role_the_conversations_function_runs_as(stack: Stack, bootstrap: Path, tmp_path) -> None:
+    """Issue 19: lks-fn-db-owner (CAKAP_FUNCTION=owner, master credentials) invoked through the Runtime API
+    answers {"schema":"current","role":"cakap_fn"} after making the schema, the vector index of every
+    function's model (CAKAP_OWNER_EMBED_MODELS) and the role; the conversations function logging in as
+    cakap_fn with the 768-dimension model then starts, saves and lists, and the role cannot CREATE TABLE.
+    A second invocation applies a rotated password. Without the owner function the bootstrap refuses
+    CAKAP_FUNCTION=owner at init; without its index the cakap_fn function cannot prepare its schema."""
+    import json
+
+    from test_conversations_database import psql, psql_as
+
+    psql(stack, "DROP INDEX IF EXISTS conversations_embedding_hnsw_768")  # so only the owner can make it
+    first, rotated = "fn-" + uuid.uuid4().hex, "fn-" + uuid.uuid4().hex
+    owner_env = {**stack.db_env, "CAKAP_FUNCTION": "owner", "DB_APP_USER": "cakap_fn", "DB_APP_PASSWORD": first,
+                 "CAKAP_EMBED_MODEL": "nomic-embed-text", "CAKAP_OWNER_EMBED_MODELS": "nomic-embed-text,all-minilm"}  # fmt: skip
+    emulator = runtime.start()
+    owner = start_function([str(bootstrap)], emulator, owner_env, tmp_path / "owner.log")
+    try:
+        outcome = emulator.invoke({})
+        assert outcome.kind == "response", (outcome, (tmp_path / "owner.log").read_text()[-2000:])
+        assert outcome.body == {"schema": "current", "role": "cakap_fn"}
+    finally:
+        owner.kill()
+        emulator.stop()
+    assert psql(stack, "SELECT count(*) FROM pg_indexes WHERE indexname = 'conversations_embedding_hnsw_768'") == "1"
+    function_env = {**stack.db_env, "DB_USER": "cakap_fn", "DB_PASSWORD": first, "CAKAP_EMBED_MODEL": "nomic-embed-text"}
+    emulator = runtime.start()
+    function = start_function([str(bootstrap)], emulator, function_env, tmp_path / "fn.log")
+    try:
+        sub = str(uuid.uuid4())
+        body = {"id": str(uuid.uuid4()), "title": "as cakap_fn", "conversation": [{"role": "user", "content": "I has a cat"}]}
+        created = emulator.invoke(runtime.proxy_event("POST", f"/conversations/{sub}", sub, body))
+        assert created.kind == "response" and created.body["statusCode"] == 201, (created, (tmp_path / "fn.log").read_text()[-2000:])
+        listed = emulator.invoke(runtime.proxy_event("GET", f"/conversations/{sub}", sub))
+        assert [item["title"] for item in json.loads(listed.body["body"])["items"]] == ["as cakap_fn"]
+    finally:
+        function.kill()
+        emulator.stop()
+    probe = psql_as(stack, "cakap_fn", first, "CREATE TABLE cakap_fn_lambda_probe (a int)")
+    assert probe.returncode != 0 and "denied" in probe.stderr, probe.stdout + probe.stderr
+    # A rotated secret: the next invocation (deploy runs it again) sets the new password.
+    emulator = runtime.start()
+    owner = start_function([str(bootstrap)], emulator, {**owner_env, "DB_APP_PASSWORD": rotated}, tmp_path / "owner2.log")
+    try:
+        assert emulator.invoke({}).body == {"schema": "current", "role": "cakap_fn"}
+    finally:
+        owner.kill()
+        emulator.stop()
+    assert psql_as(stack, "cakap_fn", rotated, "SELECT count(*) >= 1 FROM conversations").stdout.strip() == "t"
+    assert psql_as(stack, "cakap_fn", first, "SELECT 1").returncode != 0

@@ -128,9 +128,10 @@ def test_stage_has_throttling_access_log_and_metrics() -> None:
 
 
 def test_r_fn_1_r_fn_2_functions_on_provided_al2023_with_db_variables_from_secrets_manager() -> None:
-    """R-FN-1/2, R-OPS-2: provided.al2023, LabRole, code from the artefact bucket, DB_* with credentials from Secrets Manager."""
+    """R-FN-1/2, R-OPS-2: provided.al2023, LabRole, code from the artefact bucket, DB_* with credentials from Secrets Manager
+    (the API's functions from the least-privilege role's secret, the database owner from the master secret; issue 19)."""
     functions = resources(template(API), "AWS::Lambda::Function")
-    assert len(functions) == 2
+    assert set(functions) == {"ConversationsFunction", "TutorFunction", "OwnerFunction"}
     for logical, fn in functions.items():
         props = fn["Properties"]
         assert props["Runtime"] == "provided.al2023" and props["Handler"] == "bootstrap"
@@ -138,8 +139,9 @@ def test_r_fn_1_r_fn_2_functions_on_provided_al2023_with_db_variables_from_secre
         assert props["Code"]["S3Bucket"] == {"Ref": "ArtefactBucket"}
         env = props["Environment"]["Variables"]
         assert {"DB_USER", "DB_PASSWORD", "DB_HOST", "DB_PORT", "DB_NAME"} <= set(env)
+        secret = "DatabaseSecretArn" if logical == "OwnerFunction" else "FunctionsDatabaseSecretArn"
         for key in ("DB_USER", "DB_PASSWORD"):
-            assert env[key]["Fn::Sub"].startswith("{{resolve:secretsmanager:${DatabaseSecretArn}:SecretString:")
+            assert env[key]["Fn::Sub"].startswith(f"{{{{resolve:secretsmanager:${{{secret}}}:SecretString:")
         assert props["VpcConfig"]["SecurityGroupIds"] == [{"Ref": "DatabaseSecurityGroupId"}]
     assert template(API)["Parameters"]["LabRoleName"]["Default"] == "LabRole"
 
@@ -171,8 +173,9 @@ def test_r_db_1_r_db_3_postgres_private_encrypted_backed_up_tls_enforced() -> No
     assert props["MasterUserPassword"]["Fn::Sub"].startswith("{{resolve:secretsmanager:")
     (group,) = resources(doc, "AWS::RDS::DBParameterGroup").values()
     assert group["Properties"]["Parameters"]["rds.force_ssl"] == "1"
-    (secret,) = resources(doc, "AWS::SecretsManager::Secret").values()
-    assert "GenerateSecretString" in secret["Properties"]
+    secrets = resources(doc, "AWS::SecretsManager::Secret").values()
+    assert len(secrets) == 2  # the master's and the functions' role's (issue 19)
+    assert all("GenerateSecretString" in secret["Properties"] for secret in secrets)
     assert props["VPCSecurityGroups"] == [{"Ref": "DatabaseSecurityGroupId"}]
 
 

@@ -74,7 +74,8 @@ def test_r_llm_3_configured_only_by_the_ansible_association_targeting_workers_by
 
 
 def test_r_llm_5_alb_rules_equal_the_topology() -> None:
-    """R-LLM-5: the listener rules of the private ALB are exactly config/topology.json's albRules, in priority order."""
+    """R-LLM-5: the listener rules of the private ALB are exactly config/topology.json's albRules, in priority order,
+    after the AWS-only albManagementRules (issue 19)."""
     doc = template(FLEET)
     pool_of_group = {k: v["Properties"]["Name"]["Fn::Sub"].split("-")[2] for k, v in resources(doc, "AWS::ElasticLoadBalancingV2::TargetGroup").items()}
     rules = []
@@ -91,7 +92,7 @@ def test_r_llm_5_alb_rules_equal_the_topology() -> None:
             config = action["FixedResponseConfig"]
             entry["fixedResponse"] = {"status": int(config["StatusCode"]), "contentType": config["ContentType"], "body": config["MessageBody"]}
         rules.append(entry)
-    assert sorted(rules, key=lambda r: r["priority"]) == topology()["albRules"]
+    assert sorted(rules, key=lambda r: r["priority"]) == [*topology()["albManagementRules"], *topology()["albRules"]]
     (listener,) = resources(doc, "AWS::ElasticLoadBalancingV2::Listener").values()
     assert (listener["Properties"]["Port"], listener["Properties"]["Protocol"]) == (80, "HTTP")
     (default,) = listener["Properties"]["DefaultActions"]

@@ -110,7 +110,8 @@ def test_r_sg_3_load_balancer_accepts_only_port_80() -> None:
 
 
 def test_r_sg_1_database_only_from_the_lambdas() -> None:
-    """R-SG-1: lks-sg-db admits 5432 only from itself, and only the database and the two Lambdas join it."""
+    """R-SG-1: lks-sg-db admits 5432 only from itself, and only the database and the three Lambdas join it
+    (conversations, tutor and the database owner of issue 19)."""
     (rule,) = ingress_of("lks-security-zone-a", "DatabaseSecurityGroup")
     assert (rule["IpProtocol"], rule["FromPort"], rule["SourceSecurityGroupId"]) == ("tcp", 5432, {"Ref": "DatabaseSecurityGroup"})
     members = []
@@ -121,6 +122,7 @@ def test_r_sg_1_database_only_from_the_lambdas() -> None:
                     members.append((entry["name"], res["Type"]))
     assert sorted(members) == sorted([
         ("lks-database", "AWS::RDS::DBInstance"),
+        ("lks-api", "AWS::Lambda::Function"),
         ("lks-api", "AWS::Lambda::Function"),
         ("lks-api", "AWS::Lambda::Function"),
     ])

@@ -47,10 +47,23 @@ def test_nothing_outside_the_registry_reads_the_environment() -> None:
     assert not offenders, "read the environment through Settings (CakapSettings):\n" + "\n".join(offenders)
 
 
+def variables_the_scripts_read() -> set[str]:
+    """Cakap's own variables (CAKAP_*, DB_*) that scripts/ read, e.g. CAKAP_RDS_CA_BUNDLE in build-artefacts."""
+    text = "\n".join(p.read_text() for p in (ROOT / "scripts").iterdir() if p.is_file())
+    return set(re.findall(r"\$\{?((?:CAKAP|DB)_[A-Z0-9_]+)", text))
+
+
+def test_every_variable_the_scripts_read_is_declared() -> None:
+    """scripts/build-artefacts runs under `cakap aws deploy`, so what it reads belongs in the registry too."""
+    scripts = variables_the_scripts_read()
+    assert {"CAKAP_HOME", "CAKAP_RDS_CA_BUNDLE", "CAKAP_RDS_CA_URL"} <= scripts  # the scan works
+    assert scripts - set(declared()) == set()
+
+
 def test_every_declared_setting_is_read_by_the_code() -> None:
     """Each registry entry Cakap itself reads (not the linker's or Lambda's) is used as Settings.<member>."""
     text = "\n".join(p.read_text() for p in swift_sources())
-    external = {"HOME", "PATH", "LD_LIBRARY_PATH"}
+    external = {"HOME", "PATH", "LD_LIBRARY_PATH"} | variables_the_scripts_read()
     # cakap aws deploy reads the settings stacks.json names ({"setting": …}) through the registry.
     external |= {s["setting"] for entry in stacks() for s in entry["parameters"].values() if "setting" in s}
     unused = [name for name, member in declared().items() if f"Settings.{member}" not in text and name not in external]

@@ -16,7 +16,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 CAKAP_HOME = Path(os.environ.get("CAKAP_HOME", Path.home() / ".cache" / "cakap"))
-INPUTS = ["Package.swift", "Sources", "infra/ansible", "web", "scripts/build-artefacts", "scripts/build-lambda", "scripts/lib.sh"]
+INPUTS = ["Package.swift", "Sources", "infra/ansible", "web", "scripts/build-artefacts", "scripts/build-lambda",
+          "scripts/package-lambda", "scripts/lib.sh"]  # fmt: skip
 
 
 def content_key() -> str:
@@ -48,12 +49,28 @@ def built_artefacts() -> Path:
     for old in folder.parent.glob("artefacts-*"):
         shutil.rmtree(old, ignore_errors=True)
     folder.mkdir(parents=True)
-    result = subprocess.run([str(REPO / "scripts/build-artefacts"), str(folder)], cwd=REPO, capture_output=True, text=True)
+    # build-artefacts needs the RDS CA bundle (issue 19) and this machine cannot download AWS's:
+    # a stand-in CA, unless the caller gives a bundle (the rehearsal's functions use no TLS).
+    env = {**os.environ, "CAKAP_RDS_CA_BUNDLE": os.environ.get("CAKAP_RDS_CA_BUNDLE") or str(stand_in_ca_bundle())}
+    result = subprocess.run([str(REPO / "scripts/build-artefacts"), str(folder)], cwd=REPO, capture_output=True, text=True, env=env)
     if result.returncode != 0:
         shutil.rmtree(folder, ignore_errors=True)
         raise RuntimeError(f"scripts/build-artefacts failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     (folder / ".complete").touch()
     return folder
+
+
+def stand_in_ca_bundle() -> Path:
+    """A self-signed CA in PEM (made once under $CAKAP_HOME/rehearsal), standing for AWS's RDS bundle."""
+    path = CAKAP_HOME / "rehearsal" / "stand-in-rds-ca.pem"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = path.with_suffix(".key")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+                        "-out", str(path), "-days", "3650", "-subj", "/CN=cakap rehearsal stand-in RDS CA"],
+                       check=True, capture_output=True)  # fmt: skip
+        key.unlink()
+    return path
 
 
 def unpacked_bundle(artefacts: Path, destination: Path) -> Path:
