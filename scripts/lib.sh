@@ -80,7 +80,8 @@ ensure_debian_packages() {
 # here, never a pytest.fail deep inside a fixture (issue 15).
 preflight_tiers() {
     local problems=() command artefact
-    for command in /usr/bin/chromium debootstrap zip file ip tc; do
+    # objdump, openssl, dpkg-deb, chroot, mount: tests/rehearsal (AVX-512 check, its RDS CA, stand-in packages, roots)
+    for command in /usr/bin/chromium debootstrap zip file ip tc objdump openssl dpkg-deb chroot mount; do
         command -v "$command" >/dev/null 2>&1 || problems+=("$command is missing (scripts/lib.sh installs it)")
     done
     for artefact in cakap-lambda.zip tutor-lambda.zip bootstrap; do
@@ -88,7 +89,10 @@ preflight_tiers() {
     done
     "$REPO/.build/debug/cakap" doctor >/dev/null 2>&1 || problems+=("cakap doctor reports a missing engine or model")
     [ -d "$REPO/../shared/data" ] || problems+=("../shared/data is missing (the evaluation data the tutor tests read)")
-    [ "$(id -u)" -eq 0 ] || problems+=("tests/faults needs root (ip netns, tc, mount)")
+    # The source the rehearsal's AVX2 llama.cpp is built from (scripts/build-artefacts), from cakap setup.
+    compgen -G "$CAKAP_HOME/engines/llama.cpp-*/src/llama.cpp/CMakeLists.txt" >/dev/null \
+        || problems+=("no llama.cpp source under $CAKAP_HOME/engines (cakap setup unpacks it; scripts/build-artefacts needs it)")
+    [ "$(id -u)" -eq 0 ] || problems+=("tests/faults and tests/rehearsal need root (ip netns, tc, mount, chroot)")
     if [ ${#problems[@]} -gt 0 ]; then
         printf 'prerequisite missing: %s\n' "${problems[@]}" >&2
         return 1

@@ -16,6 +16,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from artefacts import locked
+
 CAKAP_HOME = Path(os.environ.get("CAKAP_HOME", Path.home() / ".cache" / "cakap"))
 SUITE = "bookworm"
 MIRROR = "http://deb.debian.org/debian"
@@ -35,6 +37,11 @@ def root_key() -> str:
 
 def cached_root() -> Path:
     """The pristine root (built once; never modified: instances get copies)."""
+    with locked("root"):
+        return _cached_root()
+
+
+def _cached_root() -> Path:
     root = CAKAP_HOME / "chroots" / f"{SUITE}-worker-{root_key()}"
     if (root / ".complete").exists():
         return root

@@ -88,6 +88,10 @@ class Instance:
         (self.root / "run/rehearsal").mkdir(parents=True, exist_ok=True)
         (self.root / "run/rehearsal/efs-ip").write_text(self.efs_ip)
         (self.root / "etc/hostname").write_text(self.name + "\n")
+        # An instance refreshes apt's lists when it boots (the document's InstallDependencies step,
+        # through the NAT); the rehearsal has no network in the namespace, so the cached root's lists
+        # stand for that refresh: dated now, the playbook's apt task (cache_valid_time) uses them.
+        os.utime(self.root / "var/lib/apt/lists")
         self.network()
 
     def mount(self, *arguments: str, target: Path) -> None:
