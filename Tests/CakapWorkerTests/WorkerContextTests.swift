@@ -22,7 +22,8 @@ import Testing
                 messages.append(#"{"role":"\#(role)","content":"\#(Self.turn(index))"}"#)
             }
             messages.append(#"{"role":"user","content":"and the last question?"}"#)
-            let body = #"{"model":"tiny","stream":false,"options":{"num_ctx":512,"num_predict":64},"messages":["#
+            let body =
+                #"{"model":"tiny","stream":false,"options":{"num_ctx":512,"num_predict":64},"messages":["#
                 + messages.joined(separator: ",") + "]}"
             let response = try await client.execute(uri: "/api/chat", method: .post, body: .json(body))
             #expect(response.status == .ok, "\(String(buffer: response.body))")
@@ -41,7 +42,8 @@ import Testing
         let fixture = try WorkerFixture()
         let launcher = fixture.launcher
         try await fixture.test { client in
-            let body = #"{"model":"tiny","stream":false,"messages":[{"role":"user","content":"\#(Self.turn(1))"},"#
+            let body =
+                #"{"model":"tiny","stream":false,"messages":[{"role":"user","content":"\#(Self.turn(1))"},"#
                 + #"{"role":"assistant","content":"\#(Self.turn(2))"},{"role":"user","content":"\#(Self.turn(3))"}]}"#
             let response = try await client.execute(uri: "/api/chat", method: .post, body: .json(body))
             #expect(response.status == .ok)
