@@ -15,7 +15,7 @@ from pathlib import Path
 import lambda_runtime_emulator as runtime
 import pytest
 from conftest import REPOSITORY, Process, Stack, User, free_port
-from test_lambda import start_function
+from test_lambda import failed_initialisation, start_function
 from tls_proxy import TLSProxy
 
 
@@ -152,13 +152,7 @@ def test_the_lambda_zip_verifies_the_database_with_the_bundle_it_carries(stack: 
     finally:
         process.kill()
         emulator.stop()
-    emulator = runtime.start()
     without = {k: v for k, v in env.items() if k != "DB_SSLROOTCERT"}
-    process = start_function([str(task / "bootstrap")], emulator, without, tmp_path / "roots.log")
-    try:
-        assert process.wait(60) != 0
-    finally:
-        process.kill()
-        emulator.stop()
+    emulator = failed_initialisation([str(task / "bootstrap")], without, tmp_path / "roots.log", timeout=60)
     assert emulator.init_errors and "schema could not be prepared" in emulator.init_errors[0]["errorMessage"]
     assert "CERTIFICATE_VERIFY_FAILED" in (tmp_path / "roots.log").read_text()

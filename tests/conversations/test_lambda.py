@@ -43,6 +43,19 @@ def start_function(command: list[str], emulator: runtime.Emulator, env: dict[str
     return subprocess.Popen(command, env=environment, stdout=log.open("wb"), stderr=subprocess.STDOUT)
 
 
+def failed_initialisation(command: list[str], env: dict[str, str], log: Path, timeout: float = 30) -> runtime.Emulator:
+    """Runs a function that must fail to initialise: it exits non-zero; the emulator it reported to
+    (its `init_errors`, `next_calls`) is returned, stopped."""
+    emulator = runtime.start()
+    process = start_function(command, emulator, env, log)
+    try:
+        assert process.wait(timeout) != 0
+    finally:
+        process.kill()
+        emulator.stop()
+    return emulator
+
+
 def exercise_every_route(emulator: runtime.Emulator) -> None:
     """Every R-API-1 row for two users, a cross-user attempt and bad input, as API Gateway events."""
     users = [str(uuid.uuid4()), str(uuid.uuid4())]
@@ -98,14 +111,8 @@ def test_the_bootstrap_serves_every_route_through_the_runtime_api(stack: Stack, 
 
 
 def test_an_init_failure_is_reported_to_the_runtime_api(bootstrap: Path, tmp_path) -> None:
-    emulator = runtime.start()
     env = {"DB_HOST": "127.0.0.1", "DB_PORT": "9", "DB_USER": "cakap", "DB_PASSWORD": "x", "DB_SSLMODE": "disable"}
-    process = start_function([str(bootstrap)], emulator, env, tmp_path / "init.log")
-    try:
-        assert process.wait(30) != 0
-    finally:
-        process.kill()
-        emulator.stop()
+    emulator = failed_initialisation([str(bootstrap)], env, tmp_path / "init.log")
     assert emulator.init_errors and emulator.init_errors[0]["errorType"] == "Runtime.InitError"
     assert "schema could not be prepared" in emulator.init_errors[0]["errorMessage"]
     assert emulator.next_calls == 0  # no invocation was taken before initialisation succeeded

@@ -17,7 +17,7 @@ import lambda_runtime_emulator as runtime
 import pytest
 import requests
 from conftest import REPOSITORY, Stack, User
-from test_lambda import bullseye, start_function  # noqa: F401 (bullseye is a fixture)
+from test_lambda import bullseye, failed_initialisation, start_function  # noqa: F401 (bullseye is a fixture)
 
 ARTEFACT = Path(os.environ.get("CAKAP_TUTOR_LAMBDA_ZIP") or REPOSITORY / ".build/lambda/tutor-lambda.zip")
 
@@ -114,14 +114,8 @@ def test_the_tutor_bootstrap_serves_feedback_scores_and_the_partner_with_memory(
 
 
 def test_a_tutor_without_its_files_fails_initialisation_clearly(task_root: Path, tmp_path) -> None:
-    emulator = runtime.start()
     env = {"CAKAP_FUNCTION": "tutor", "LAMBDA_TASK_ROOT": str(tmp_path), "CAKAP_LLM_URLS": "http://127.0.0.1:9"}
-    process = start_function([str(task_root / "bootstrap")], emulator, env, tmp_path / "init.log")
-    try:
-        assert process.wait(30) != 0
-    finally:
-        process.kill()
-        emulator.stop()
+    emulator = failed_initialisation([str(task_root / "bootstrap")], env, tmp_path / "init.log")
     assert emulator.init_errors and "harper-cli is not executable" in emulator.init_errors[0]["errorMessage"]
 
 
