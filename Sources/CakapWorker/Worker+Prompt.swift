@@ -17,9 +17,8 @@ extension Worker {
     }
 
     /// The prompt for `messages`: a Go template is rendered here; the GGUF's Jinja template by
-    /// llama-server. A model without a chat format (reached only by `/api/generate` and by
-    /// structured `/api/chat` requests, as the tutor's rewrite makes) keeps llama-server's
-    /// fallback, so the tutor's uses of a base model are byte-for-byte what they were.
+    /// llama-server. A model without a chat format (reached only by `/api/generate`: `/api/chat`
+    /// refuses it) keeps llama-server's fallback, as the tutor's rewrite and advice use it.
     func chatPrompt(_ messages: [Message], format: ChatFormat, engine: any InferenceEngine) async throws -> String {
         switch format {
         case .layer(let template), .family(let template, _):
