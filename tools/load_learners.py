@@ -56,6 +56,7 @@ class Recorder:
         self.latencies: dict[str, list[float]] = defaultdict(list)
         self.outcomes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self.errors: list[str] = []
+        self.replies: list[tuple[str, str]] = []  # (learner, guarded reply) samples of --partner
 
     def record(self, action: str, outcome: str, seconds: float | None = None, detail: str = "") -> None:
         with self.lock:
@@ -81,6 +82,7 @@ class Learner:
         self.saved = False
         self.hard_deadline = float("inf")  # set by run(): no call outlives it
         self.retry_seconds = 60.0  # set by main() from --retry-seconds
+        self.partner = False  # set by main() from --partner
 
     def idp(self, action: str, body: dict) -> requests.Response:
         headers = {"Content-Type": "application/x-amz-json-1.1",
@@ -120,6 +122,7 @@ class Learner:
                                              headers={"Authorization": self.token})  # fmt: skip
                 if stream and response.status_code == 200:
                     first = None
+                    collected = []  # the streamed reply's text, for the partner's guard
                     for line in response.iter_lines():
                         if line and first is None:
                             first = time.monotonic() - began
@@ -127,6 +130,9 @@ class Learner:
                         if line and b'"error"' in line:
                             self.recorder.record(action, "error", None, line[:200].decode(errors="replace"))
                             return None
+                        if line:
+                            collected.append(json.loads(line).get("message", {}).get("content", ""))
+                    response.collected = "".join(collected)
                     if first is None:
                         self.recorder.record(action, "error", None, "empty stream")
                         return None
@@ -153,16 +159,44 @@ class Learner:
     def turn(self) -> None:
         text = random.choice(MESSAGES)
         self.messages.append({"role": "user", "content": text})
-        chat = {"model": "smollm2:135m", "messages": self.messages[-6:], "options": {"num_predict": 24}}
-        reply = self.call("chat", "POST", f"/{self.region}/chat", chat, stream=True)
-        if reply is not None:
-            self.messages.append({"role": "assistant", "content": "(streamed reply)"})
+        if self.partner:
+            self.partner_turn()
+        else:
+            chat = {"model": "smollm2:135m", "messages": self.messages[-6:], "options": {"num_predict": 24}}
+            if self.call("chat", "POST", f"/{self.region}/chat", chat, stream=True) is not None:
+                self.messages.append({"role": "assistant", "content": "(streamed reply)"})
         self.call("feedback", "POST", "/tutor/feedback", {"text": text, "lang": "en"})
         body = {"title": "Load test chat", "conversation": self.messages[-40:]}
         if self.saved:
             self.call("save", "PUT", f"/conversations/{self.sub}/{self.conversation_id}", body)
         elif self.call("save", "POST", f"/conversations/{self.sub}", {"id": self.conversation_id, **body}):
             self.saved = True
+
+    def partner_turn(self) -> None:
+        """The web app's partner path (web/js/chat-view.js reply()): the tutor's plan, the model's
+        streamed reply with the plan's prompt and sampling, then the tutor's guard. "partner reply"
+        is what the learner waits for: from asking the plan to reading the guarded text (issue 17)."""
+        began = time.monotonic()
+        body = {"conversation": self.messages[-40:], "level": "A2"}
+        plan = self.call("partner plan", "POST", "/tutor/partner", body)
+        if plan is None:
+            return
+        plan = plan.json()
+        chat = {"model": "smollm2:135m", "messages": plan["messages"], "stream": True,
+                "options": {"num_predict": 120, **plan.get("options", {})}}  # fmt: skip
+        streamed = self.call("chat", "POST", f"/{self.region}/chat", chat, stream=True)
+        if streamed is None:
+            return
+        guarded = self.call("partner guard", "POST", "/tutor/partner", {**body, "reply": streamed.collected})
+        if guarded is None:
+            return
+        reply = guarded.json().get("reply", "")
+        self.recorder.record("partner reply", "ok" if reply.strip() else "error", time.monotonic() - began,
+                             "" if reply.strip() else "the guarded reply is empty")  # fmt: skip
+        self.messages.append({"role": "assistant", "content": reply})
+        with self.recorder.lock:
+            if len(self.recorder.replies) < 12:
+                self.recorder.replies.append((self.messages[-2]["content"], reply))
 
     def run(self, deadline: float, think: tuple[float, float], grace: float) -> None:
         self.hard_deadline = deadline + grace
@@ -286,6 +320,8 @@ def main() -> int:
     parser.add_argument("--grace", type=float, default=60, help="seconds a turn under way may finish after the end")
     parser.add_argument("--retry-seconds", type=float, default=60,
                         help="how long one call keeps retrying 429/503 before it counts as busy")
+    parser.add_argument("--partner", action="store_true",
+                        help="chat through the partner's path as the web app does (plan, stream, guard)")
     parser.add_argument("--output", help="write the JSON result here")
     arguments = parser.parse_args()
     state = json.loads(Path(arguments.state).read_text())
@@ -295,6 +331,7 @@ def main() -> int:
     learners = [Learner(edge, recorder, regions[index % len(regions)]) for index in range(arguments.learners)]
     for learner in learners:
         learner.retry_seconds = arguments.retry_seconds
+        learner.partner = arguments.partner
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(Learner.sign_up, learners))
     confirm(arguments.cakap, state["identity"]["dataDirectory"], [learner.email for learner in learners])
@@ -318,6 +355,8 @@ def main() -> int:
     if arguments.output:
         Path(arguments.output).write_text(json.dumps(result, indent=2))
     print(markdown(result))
+    for learner_text, reply in recorder.replies:
+        print(f"\n> learner: {learner_text}\n> partner: {reply}")
     for sample in result["error_samples"]:
         print("error:", sample, file=sys.stderr)
     return 1 if result["errors"] else 0
