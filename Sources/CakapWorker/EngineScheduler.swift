@@ -32,7 +32,6 @@ public actor EngineScheduler: Service {
         var expiresAt: ContinuousClock.Instant?
         var expiresAtWallClock: Date?
         var loadDuration: Duration = .zero
-        var stopRequested = false
         /// When a request last gave its slot back: the least recent idle engine is stopped first.
         var lastUsed = ContinuousClock.now
         let specification: EngineSpecification
@@ -144,9 +143,15 @@ public actor EngineScheduler: Service {
     }
 
     private func slot(for key: Key, model: ModelHandle) throws -> Slot {
-        if let slot = slots[key] { return slot }
+        if let slot = slots[key] {
+            guard case .ready(let engine) = slot.state, engine.hasExited else { return slot }
+            // Dead, and `watch` has not heard yet (a crashed engine's stream breaks before its exit
+            // is reaped): handle the exit now, so this request starts a new engine instead of
+            // failing on the dead one.
+            engineExited(slot, engine: engine)
+        }
         if let failure = failures[key], failure.retryAt > .now {
-            throw EngineError.backingOff(failure.reason, retryIn: failure.retryAt - .now)
+            throw EngineError.backingOff(reason: failure.reason, retryIn: failure.retryAt - .now)
         }
         try makeRoomForAnEngine()
         let specification = EngineSpecification(
@@ -214,14 +219,12 @@ public actor EngineScheduler: Service {
     }
 
     private func engineExited(_ slot: Slot, engine: any RunningEngine) {
+        // An engine stopped on purpose (idle, unload, drain) has already left `slots`.
         guard slots[slot.key] === slot else { return }
         slots[slot.key] = nil
-        if !slot.stopRequested {
-            logger.warning(
-                "llama-server exited unexpectedly",
-                metadata: ["model": "\(slot.displayName)", "engine": "\(engine.identity)"])
-            recordFailure(slot.key, reason: "exited unexpectedly")
-        }
+        logger.warning(
+            "llama-server exited unexpectedly", metadata: ["model": "\(slot.displayName)", "engine": "\(engine.identity)"])
+        recordFailure(slot.key, reason: "exited unexpectedly")
         // Requests already running on it fail on their own (their stream breaks); queued ones retry.
         for waiter in slot.waiters { waiter.resume(throwing: EngineError.failed("llama-server exited; please retry")) }
         slot.waiters = []
@@ -236,7 +239,6 @@ public actor EngineScheduler: Service {
 
     private func stopIfIdle(_ slot: Slot) {
         guard slot.active == 0, slot.waiters.isEmpty, case .ready(let engine) = slot.state else { return }
-        slot.stopRequested = true
         slots[slot.key] = nil
         Task { await engine.stop(gracePeriod: .seconds(5)) }
         logger.info("unloaded model", metadata: ["model": "\(slot.displayName)"])
@@ -290,7 +292,6 @@ public actor EngineScheduler: Service {
             try? await Task.sleep(for: .milliseconds(100))
         }
         let engines = slots.values.compactMap { slot -> (any RunningEngine)? in
-            slot.stopRequested = true
             if case .ready(let engine) = slot.state { return engine }
             if case .starting(let task) = slot.state { task.cancel() }
             return nil

@@ -57,6 +57,8 @@ public final class FakeEngine: RunningEngine, @unchecked Sendable {
     let tokenDelay: Duration
     private let lock = NSLock()
     private var exited = false
+    /// Whether `waitForExit` has returned: a real exit is heard a little after the process dies.
+    private var exitHeard = false
     private var exitWaiters: [CheckedContinuation<Void, Never>] = []
     private static let counter = NSLock()
     nonisolated(unsafe) private static var nextIdentity = 0
@@ -86,9 +88,20 @@ public final class FakeEngine: RunningEngine, @unchecked Sendable {
         markExited()
     }
 
+    /// Simulates the process dying with its watchers told only after `delay`, as with a real one:
+    /// the kernel closes a dead process's sockets before its parent's `waitpid` returns.
+    public func crash(watchersToldAfter delay: Duration) {
+        lock.withLock { exited = true }
+        Task {
+            try? await Task.sleep(for: delay)
+            self.markExited()
+        }
+    }
+
     private func markExited() {
         let waiters = lock.withLock {
             exited = true
+            exitHeard = true
             defer { exitWaiters = [] }
             return exitWaiters
         }
@@ -156,7 +169,7 @@ public final class FakeEngine: RunningEngine, @unchecked Sendable {
     public func waitForExit() async {
         await withCheckedContinuation { continuation in
             let done = lock.withLock {
-                if exited { return true }
+                if exitHeard { return true }
                 exitWaiters.append(continuation)
                 return false
             }

@@ -21,6 +21,8 @@ public protocol InferenceEngine: Sendable {
 public protocol RunningEngine: InferenceEngine {
     /// A process id or other short identity, for logs and `/health/ready`.
     var identity: String { get }
+    /// True once the engine's process has ended, even before `waitForExit` returns.
+    var hasExited: Bool { get }
     /// Stops the engine: gently first, forcibly after `gracePeriod`.
     func stop(gracePeriod: Duration) async
     /// Returns when the engine has exited, for whatever reason.

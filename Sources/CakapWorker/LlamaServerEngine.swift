@@ -25,6 +25,8 @@ final class LlamaServerEngine: RunningEngine, @unchecked Sendable {
 
     var identity: String { "pid \(process.pid)" }
 
+    var hasExited: Bool { process.exitStatus != nil }
+
     func waitUntilReady(timeout: Duration) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
@@ -115,8 +117,8 @@ final class LlamaServerEngine: RunningEngine, @unchecked Sendable {
         let response = try await httpClient.execute(request, timeout: .minutes(10))
         let bytes = try await response.body.collect(upTo: 256 << 20)
         guard response.status == .ok else {
-            throw EngineError.failed(
-                "llama-server answered \(response.status.code): \(Self.errorMessage(String(buffer: bytes)))")
+            let reason = "llama-server answered \(response.status.code): \(Self.errorMessage(String(buffer: bytes)))"
+            throw response.status == .badRequest ? EngineError.rejected(reason) : EngineError.failed(reason)
         }
         return try JSONDecoder().decode(Response.self, from: Data(buffer: bytes))
     }

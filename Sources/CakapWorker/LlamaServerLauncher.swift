@@ -12,7 +12,19 @@ public struct LlamaServerLauncher: EngineLauncher {
     let httpClient: HTTPClient
     let logger: Logger
 
-    public init(enginePath: String, logDirectory: String, loadTimeout: Duration, httpClient: HTTPClient, logger: Logger)
+    /// The client for loopback engines. It does not retry a refused connection: an engine listens
+    /// or is dead. AsyncHTTPClient's default retries with backoff until the request's deadline
+    /// (10 minutes, 24 hours here), so a chat handed a just-crashed engine hung instead of failing.
+    public static let engineClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(5)))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
+    public init(
+        enginePath: String, logDirectory: String, loadTimeout: Duration, httpClient: HTTPClient = engineClient,
+        logger: Logger
+    )
     {
         self.enginePath = enginePath
         self.logDirectory = logDirectory
@@ -23,11 +35,11 @@ public struct LlamaServerLauncher: EngineLauncher {
 
     public func launch(_ specification: EngineSpecification) async throws -> any RunningEngine {
         guard FileManager.default.isExecutableFile(atPath: enginePath) else {
-            throw EngineError.notInstalled(enginePath)
+            throw EngineError.notInstalled(path: enginePath)
         }
         try FileManager.default.createDirectory(
             atPath: logDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        // The worker bounds num_ctx (Worker+Options); this check keeps a trap out of the launcher
+        // The worker bounds num_ctx (`engineContextLength`); this check keeps a trap out of the launcher
         // even if a caller does not, since a trap kills every request of the worker.
         let (totalContext, overflow) = specification.contextLength.multipliedReportingOverflow(
             by: specification.parallel)
@@ -91,32 +103,5 @@ enum FreePort {
         }
         guard bound else { throw EngineError.failedToStart("cannot find a free port") }
         return Int(UInt16(bigEndian: address.sin_port))
-    }
-}
-
-/// Why an engine could not serve.
-public struct EngineError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    /// True when retrying soon is pointless (the engine keeps failing).
-    public let isBackoff: Bool
-    /// True when the engine refused the request itself (llama-server's 400): a 400 for the client.
-    public var isRejection = false
-
-    static func notInstalled(_ path: String) -> Self {
-        .init(description: "llama-server not found at \(path); run `cakap setup`", isBackoff: false)
-    }
-    static func failedToStart(_ reason: String) -> Self {
-        .init(description: "llama-server failed to start: \(reason)", isBackoff: false)
-    }
-    static func backingOff(_ reason: String, retryIn: Duration) -> Self {
-        .init(
-            description: "llama-server keeps failing (\(reason)); next attempt in \(retryIn.components.seconds + 1) s",
-            isBackoff: true)
-    }
-    static func failed(_ reason: String) -> Self {
-        .init(description: reason, isBackoff: false)
-    }
-    static func rejected(_ reason: String) -> Self {
-        .init(description: reason, isBackoff: false, isRejection: true)
     }
 }

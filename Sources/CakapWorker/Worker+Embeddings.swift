@@ -50,7 +50,7 @@ extension Worker {
             await scheduler.release(lease, keepAlive: self.keepAlive(keepAlive))
             // llama-server refuses inputs longer than the context; that is the client's input.
             let tooLong = error.description.contains("too large") || error.description.contains("context")
-            throw WorkerError(tooLong ? .badRequest : .internalServerError, error.description)
+            throw tooLong ? WorkerError.badRequest(error.description) : error.workerError
         } catch {
             await scheduler.release(lease, keepAlive: self.keepAlive(keepAlive))
             throw error

@@ -3,6 +3,10 @@ import Hummingbird
 import ModelStore
 import OllamaAPI
 
+/// `/api/generate` and `/api/chat`, read top to bottom: decode and check the request, take a
+/// lease on an engine (`EngineScheduler`), build the prompt that fits its context, run the
+/// completion (`LlamaServerEngine`) and stream it; the lease goes back on every path, in the
+/// function that took it.
 extension Worker {
     /// `POST /api/generate`.
     func generate(_ request: Request) async throws -> Response {
@@ -96,6 +100,86 @@ extension Worker {
         if isEmbeddingModel(model) { throw WorkerError.badRequest("\"\(name)\" does not support generate") }
     }
 
+    /// A slot on the engine for `model` at the context length `options` ask for.
+    func acquire(_ model: StoredModel, options: ModelOptions?) async throws -> EngineScheduler.Lease {
+        let embedding = isEmbeddingModel(model)
+        let contextLength = try engineContextLength(options, model: model, embedding: embedding)
+        let handle = ModelHandle(path: model.modelPath, displayName: model.name.displayName, isEmbedding: embedding)
+        do {
+            let lease = try await scheduler.acquire(handle, contextLength: contextLength)
+            if lease.loadDuration > .zero { metrics.recordLoad(lease.loadDuration) }
+            return lease
+        } catch let error as EngineError {
+            throw error.workerError
+        }
+    }
+
+    /// The model's chat format (issue 17): template layer, GGUF template, family default, or none.
+    func chatFormat(_ model: StoredModel) throws -> ChatFormat {
+        try ChatFormat.of(model, header: modelHeader(model))
+    }
+
+    /// The prompt for `messages`: a Go template is rendered here; the GGUF's Jinja template by
+    /// llama-server. A model without a chat format (reached only by `/api/generate`: `/api/chat`
+    /// refuses it) keeps llama-server's fallback, as the tutor's rewrite and advice use it.
+    func chatPrompt(_ messages: [Message], format: ChatFormat, engine: any InferenceEngine) async throws -> String {
+        switch format {
+        case .layer(let template), .family(let template, _):
+            do {
+                return try template.render(messages)
+            } catch {
+                throw WorkerError(.internalServerError, "the model's chat template failed: \(error)")
+            }
+        case .embedded, .none:
+            return try await engine.applyChatTemplate(messages)
+        }
+    }
+
+    /// The chat prompt for as many of the newest messages as fit the engine's context with room
+    /// for the answer, as Ollama truncates a long chat: system messages always stay, then the
+    /// newest turns; the oldest others are left out. (A learner's conversation once got a 500 as
+    /// soon as it passed 2,048 tokens: the brief's own client replays the whole history each turn.)
+    /// The last message stays even when it alone is too long; the engine then answers 400.
+    func fittingChatPrompt(
+        _ messages: [Message], format: ChatFormat, lease: EngineScheduler.Lease, options: ModelOptions
+    ) async throws -> String {
+        let context = lease.contextLength
+        let reserve = Self.answerReserve(options, context: context)
+        var kept = messages
+        while true {
+            let prompt = try await chatPrompt(kept, format: format, engine: lease.engine)
+            // A token is at least one byte (a few special ones aside): a short prompt surely fits.
+            if prompt.utf8.count + 16 + reserve <= context { return prompt }
+            guard let oldest = kept.indices.first(where: { kept[$0].role != "system" && $0 < kept.count - 1 }),
+                try await lease.engine.countTokens(prompt) + reserve > context
+            else { return prompt }
+            kept.remove(at: oldest)
+        }
+    }
+
+    /// Tokens kept free for the answer: `num_predict` when set, else 256, at most a quarter of the
+    /// context (llama-server stops a generation that fills its context).
+    static func answerReserve(_ options: ModelOptions, context: Int) -> Int {
+        let predict = options.numPredict ?? -1
+        return min(predict > 0 ? predict : 256, context / 4)
+    }
+
+    /// A family default's stop words, when neither the request nor the params layer gives any.
+    func addingFormatStops(_ options: ModelOptions, _ format: ChatFormat) -> ModelOptions {
+        guard options.stop == nil, case .family(_, let stop) = format else { return options }
+        var options = options
+        options.stop = stop
+        return options
+    }
+
+    /// With `CAKAP_LOG_PROMPTS=1`, logs the exact prompt sent to the engine as one JSON string
+    /// (for debugging templates, and for the test that checks them against Ollama's).
+    func logPrompt(_ prompt: String, model: String) {
+        guard configuration.logPrompts else { return }
+        let json = String(decoding: (try? JSONEncoder().encode([prompt])) ?? Data("[]".utf8), as: UTF8.self)
+        logger.info("prompt \(json)", metadata: ["model": "\(model)"])
+    }
+
     /// An empty prompt only loads the model (or unloads it with `keep_alive: 0`), as in Ollama.
     private func loadOnly(
         _ model: StoredModel, options: ModelOptions?, keepAlive requested: KeepAlive?, started: ContinuousClock.Instant,
@@ -122,8 +206,7 @@ extension Worker {
             events = try await lease.engine.complete(completion)
         } catch {
             await scheduler.release(lease, keepAlive: keepAlive)
-            let rejected = (error as? EngineError)?.isRejection == true
-            throw WorkerError(rejected ? .badRequest : .internalServerError, "\(error)")
+            throw (error as? EngineError)?.workerError ?? WorkerError(.internalServerError, "\(error)")
         }
         let scheduler = self.scheduler
         let metrics = self.metrics
@@ -136,20 +219,18 @@ extension Worker {
                 evalCount: summary.generatedTokens, evalDuration: summary.generationDuration.nanoseconds)
         }
         guard stream else {
-            defer { Task { await scheduler.release(lease, keepAlive: keepAlive) } }
-            var text = ""
-            for try await event in events {
-                switch event {
-                case .token(let piece): text += piece
-                case .done(let summary):
-                    metrics.recordTokens(summary.generatedTokens, model: modelName)
-                    return try jsonResponse(AnyEncodable(frame(text, true, summary.reason, statistics(summary))))
+            do {
+                let (text, summary) = try await Self.collect(events) {
+                    metrics.recordTokens($0.generatedTokens, model: modelName)
                 }
+                await scheduler.release(lease, keepAlive: keepAlive)
+                return try jsonResponse(AnyEncodable(frame(text, true, summary.reason, statistics(summary))))
+            } catch {
+                await scheduler.release(lease, keepAlive: keepAlive)
+                throw (error as? EngineError)?.workerError ?? error
             }
-            throw WorkerError(.internalServerError, "generation ended without a result")
         }
         return ndjsonResponse { writer in
-            defer { Task { await scheduler.release(lease, keepAlive: keepAlive) } }
             do {
                 for try await event in events {
                     switch event {
@@ -163,14 +244,32 @@ extension Worker {
                     }
                 }
             } catch let error as EngineError {
-                try await writer.write(ndjsonLine(ErrorResponse(error: error.description)))
+                try? await writer.write(ndjsonLine(ErrorResponse(error: error.description)))
             } catch is CancellationError {
-                return
+                // The client went away: nobody to tell.
             } catch {
-                // The client went away (write failed) or the engine's connection broke: try to say so.
+                // A write failed (the client went away) or the engine's connection broke: try to say so.
                 try? await writer.write(ndjsonLine(ErrorResponse(error: "generation failed: \(error)")))
             }
+            // The lease goes back here, on every path, before the response ends.
+            await scheduler.release(lease, keepAlive: keepAlive)
         }
+    }
+
+    /// A whole completion's text and summary (a non-streamed answer).
+    private static func collect(
+        _ events: AsyncThrowingStream<CompletionEvent, any Error>, onDone: (CompletionSummary) -> Void
+    ) async throws -> (text: String, summary: CompletionSummary) {
+        var text = ""
+        for try await event in events {
+            switch event {
+            case .token(let piece): text += piece
+            case .done(let summary):
+                onDone(summary)
+                return (text, summary)
+            }
+        }
+        throw WorkerError(.internalServerError, "generation ended without a result")
     }
 }
 

@@ -5,6 +5,14 @@ import ModelStore
 import OllamaAPI
 
 extension Worker {
+    /// `/api/show`'s and `/api/tags`' capabilities: `embedding`, or `completion` plus `chat` when
+    /// the model has a chat format (a model whose template layer does not parse is not offered).
+    func capabilities(of model: StoredModel) -> [String] {
+        if isEmbeddingModel(model) { return ["embedding"] }
+        let chat = (try? chatFormat(model))?.supportsChat ?? false
+        return chat ? ["completion", "chat"] : ["completion"]
+    }
+
     /// `GET /api/tags`: every model in the store, read afresh (another worker may have pulled one).
     func listModels() throws -> Response {
         let models = store.list().map { model in

@@ -33,20 +33,6 @@ extension Worker {
         return options
     }
 
-    /// A slot on the engine for `model` at the context length `options` ask for.
-    func acquire(_ model: StoredModel, options: ModelOptions?) async throws -> EngineScheduler.Lease {
-        let embedding = isEmbeddingModel(model)
-        let contextLength = try engineContextLength(options, model: model, embedding: embedding)
-        let handle = ModelHandle(path: model.modelPath, displayName: model.name.displayName, isEmbedding: embedding)
-        do {
-            let lease = try await scheduler.acquire(handle, contextLength: contextLength)
-            if lease.loadDuration > .zero { metrics.recordLoad(lease.loadDuration) }
-            return lease
-        } catch let error as EngineError {
-            throw WorkerError(error.isBackoff ? .serviceUnavailable : .internalServerError, error.description)
-        }
-    }
-
     /// The context length of the engine that serves `options`: `num_ctx` checked against
     /// 16…`CAKAP_MAX_CONTEXT_LENGTH` (else 400), then rounded up to a power of two of at least
     /// 512 (the configured default is kept as it is), so a worker runs at most a handful of

@@ -64,7 +64,7 @@ public func buildWorkerApplication(
         launcher
         ?? LlamaServerLauncher(
             enginePath: configuration.enginePath, logDirectory: configuration.logDirectory,
-            loadTimeout: configuration.loadTimeout, httpClient: httpClient, logger: logger)
+            loadTimeout: configuration.loadTimeout, logger: logger)
     let scheduler = EngineScheduler(
         launcher: launcher, parallel: configuration.numParallel, maxQueue: configuration.maxQueue,
         threads: configuration.threads, maxEngines: configuration.maxEngines,

@@ -37,3 +37,36 @@ public struct WorkerError: Error, HTTPResponseError, CustomStringConvertible, Se
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }
+
+/// Why an engine could not serve. Each kind has one answer for the client (`workerError`).
+public enum EngineError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// No executable `llama-server` at the configured path.
+    case notInstalled(path: String)
+    /// The engine exited or never became ready while starting.
+    case failedToStart(String)
+    /// Recent starts of this engine failed; the next attempt waits `retryIn` (retrying soon is pointless).
+    case backingOff(reason: String, retryIn: Duration)
+    /// The engine broke while serving: its answer, its stream or its process.
+    case failed(String)
+    /// The engine refused the request itself (llama-server's 400, e.g. a prompt over the context).
+    case rejected(String)
+
+    public var description: String {
+        switch self {
+        case .notInstalled(let path): "llama-server not found at \(path); run `cakap setup`"
+        case .failedToStart(let reason): "llama-server failed to start: \(reason)"
+        case .backingOff(let reason, let retryIn):
+            "llama-server keeps failing (\(reason)); next attempt in \(retryIn.components.seconds + 1) s"
+        case .failed(let reason), .rejected(let reason): reason
+        }
+    }
+
+    /// What the worker answers: 503 while backing off, 400 for a refused request, else 500.
+    public var workerError: WorkerError {
+        switch self {
+        case .backingOff: WorkerError(.serviceUnavailable, description)
+        case .rejected: WorkerError(.badRequest, description)
+        case .notInstalled, .failedToStart, .failed: WorkerError(.internalServerError, description)
+        }
+    }
+}

@@ -49,6 +49,27 @@ import Testing
         }
     }
 
+    /// R-LLM-6: a real engine's sockets close before its exit is reaped, so the next request can
+    /// arrive while the dead engine still looks ready. It must start a new engine, not fail or hang
+    /// on the dead one (the rare 60 s hang of tests/integration/test_crash.py).
+    @Test func aDeadEngineWhoseExitIsNotYetHeardIsReplacedAtOnce() async throws {
+        let launcher = FakeEngineLauncher()
+        let fixture = try WorkerFixture(launcher: launcher)
+        let request = #"{"model":"tiny","prompt":"hi","stream":false}"#
+        try await fixture.test(.live) { client in
+            try await client.execute(uri: "/api/generate", method: .post, body: .json(request)) { response in
+                #expect(response.status == .ok)
+            }
+            try #require(launcher.engines.count == 1)
+            launcher.engines[0].crash(watchersToldAfter: .seconds(30))
+            try await client.execute(uri: "/api/generate", method: .post, body: .json(request)) { response in
+                #expect(response.status == .ok)
+                #expect(jsonObject(response.body)["response"] as? String == "Hello there, friend!")
+            }
+            #expect(launcher.launches == 2)
+        }
+    }
+
     @Test func anEngineThatFailsToStartBacksOff() async throws {
         let launcher = FakeEngineLauncher()
         launcher.failure = "simulated crash on start"
