@@ -67,23 +67,42 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The service shell's pure half: one request/response model and the admission gate, shared
+        // by the conversations API and the tutor (its HTTP side is ServiceServer, its Lambda side
+        // LambdaRuntime).
+        .target(
+            name: "ServiceShell",
+            swiftSettings: swiftSettings
+        ),
         // The conversations API (R-API-1) as a pure core: routes, validation, the store and
         // embedder seams with their fakes.
         .target(
             name: "Conversations",
-            dependencies: ["OllamaAPI", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["OllamaAPI", "ServiceShell", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // The tutor's logic: Harper's findings, edits and spans, GLEU (no networking).
         .target(
             name: "Tutoring",
-            dependencies: ["ChildProcess"],
+            dependencies: ["ChildProcess", "ServiceShell"],
             swiftSettings: swiftSettings
         ),
         // Service libraries.
+        // The one client of Ollama's API (typed with OllamaAPI's wire types, one failover policy).
+        .target(
+            name: "OllamaClient",
+            dependencies: [
+                "OllamaAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "LambdaRuntime",
             dependencies: [
+                "ServiceShell",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -95,7 +114,7 @@ let package = Package(
             dependencies: [
                 "Conversations",
                 "CakapSettings",
-                "LambdaRuntime",
+                "OllamaClient",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -110,7 +129,8 @@ let package = Package(
             dependencies: [
                 "Tutoring",
                 "Conversations",
-                "LambdaRuntime",
+                "OllamaClient",
+                "OllamaAPI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -118,26 +138,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The service shell's HTTP side: token check, body limit, request id, admission gate.
         .target(
-            name: "TutorServer",
+            name: "ServiceServer",
             dependencies: [
-                "Tutoring",
-                "Identity",
+                "ServiceShell",
+                "TokenVerification",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .target(
-            name: "ConversationsServer",
-            dependencies: [
-                "Conversations",
-                "Identity",
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -190,10 +199,25 @@ let package = Package(
             name: "Topology",
             swiftSettings: swiftSettings
         ),
+        // Forwarding HTTP to an upstream and health-checking targets: shared by the balancer and the edge.
+        .target(
+            name: "HTTPProxy",
+            dependencies: [
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "CakapBalancer",
             dependencies: [
                 "Topology",
+                "HTTPProxy",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -206,10 +230,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The development identity provider (Cognito JSON protocol) and the Cognito-style token verifier.
+        // The Cognito-style token verifier every service checks a request with (no password hashing).
+        .target(
+            name: "TokenVerification",
+            dependencies: [
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The development identity provider (Cognito JSON protocol), for `cakap edge` and `cakap users`.
         .target(
             name: "Identity",
             dependencies: [
+                "TokenVerification",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -229,7 +266,9 @@ let package = Package(
                 "Topology",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 "Identity",
-                "CakapBalancer",
+                "TokenVerification",
+                "ServiceServer",
+                "HTTPProxy",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -245,14 +284,17 @@ let package = Package(
                 "CakapSettings",
                 "Tutoring",
                 "TutorService",
-                "TutorServer",
                 "Conversations",
                 "ConversationsService",
-                "ConversationsServer",
+                "ServiceShell",
+                "ServiceServer",
+                "OllamaClient",
                 "CakapWorker",
                 "CakapBalancer",
+                "HTTPProxy",
                 "CakapEdge",
                 "Identity",
+                "TokenVerification",
                 "Topology",
                 "Deployment",
                 "Provisioning",
@@ -287,6 +329,7 @@ let package = Package(
             name: "IdentityTests",
             dependencies: [
                 "Identity",
+                "TokenVerification",
                 "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -298,9 +341,10 @@ let package = Package(
             dependencies: [
                 "Conversations",
                 "ConversationsService",
-                "ConversationsServer",
+                "ServiceShell",
                 "LambdaRuntime",
                 "Identity",
+                "TokenVerification",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -308,7 +352,12 @@ let package = Package(
         ),
         .testTarget(
             name: "TutoringTests",
-            dependencies: ["Tutoring"],
+            dependencies: ["Tutoring", "ServiceShell"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ServiceShellTests",
+            dependencies: ["ServiceShell"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -320,6 +369,7 @@ let package = Package(
             name: "BalancerTests",
             dependencies: [
                 "CakapBalancer",
+                "HTTPProxy",
                 "CakapEdge",
                 "Topology",
                 "CakapWorker",

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import CakapMetrics
 import Foundation
+import HTTPProxy
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -17,9 +18,6 @@ public struct Balancer: Sendable {
     let forwarder: HTTPForwarder
     let metrics = PrometheusCollectorRegistry()
     let logger: Logger
-
-    /// Header set on 503s caused by an empty pool, so the edge can fail over to the other region.
-    public static let noHealthyTargetHeader = "x-cakap-no-healthy-target"
 
     public init(configuration: BalancerConfiguration, httpClient: HTTPClient, logger: Logger) {
         self.configuration = configuration
@@ -185,7 +183,7 @@ public struct Balancer: Sendable {
 
     static func noHealthyTarget(_ pool: String) -> Response {
         var response = error(.serviceUnavailable, "no healthy target in pool \(pool)")
-        response.headers[HTTPField.Name(noHealthyTargetHeader)!] = "true"
+        response.headers[HTTPField.Name(HTTPForwarder.noHealthyTargetHeader)!] = "true"
         return response
     }
 

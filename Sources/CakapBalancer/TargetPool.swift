@@ -1,4 +1,7 @@
 import Foundation
+import AsyncHTTPClient
+import HTTPProxy
+import Logging
 import Synchronization
 
 /// The targets of one pool and their state, like an ALB target group: health from active checks
@@ -126,5 +129,25 @@ public final class TargetPool: Sendable {
             let state = states[target] ?? State(healthy: false)
             return Status(url: target.url, zone: target.zone, healthy: state.healthy, outstanding: state.outstanding)
         }
+    }
+}
+
+extension HealthChecker {
+    /// `GET <target><path>` for every target of `pools`, logging each change of health.
+    public init(
+        pools: [TargetPool], path: String, interval: Duration, timeout: Duration, httpClient: HTTPClient, logger: Logger
+    ) {
+        let checks = pools.flatMap { pool in
+            pool.targets.map { target in
+                Check(url: target.url + path) { passed in
+                    if let healthy = pool.recordCheck(target, passed: passed) {
+                        logger.notice(
+                            "target \(healthy ? "healthy" : "unhealthy")",
+                            metadata: ["pool": "\(pool.name)", "target": "\(target.url)"])
+                    }
+                }
+            }
+        }
+        self.init(checks: checks, interval: interval, timeout: timeout, httpClient: httpClient)
     }
 }

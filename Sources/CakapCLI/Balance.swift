@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import CakapBalancer
 import CakapSettings
 import Foundation
+import HTTPProxy
 import Logging
 import ServiceLifecycle
 import Topology

@@ -1,12 +1,13 @@
 import ArgumentParser
 import AsyncHTTPClient
-import CakapBalancer
-import ConversationsServer
 import ConversationsService
 import Foundation
+import HTTPProxy
 import Identity
 import Logging
 import ServiceLifecycle
+import ServiceServer
+import TokenVerification
 
 /// `cakap conversations`: the conversations API (R-API-1) over HTTP, on PostgreSQL + pgvector
 /// from the `DB_*` variables (R-FN-2). It verifies ID tokens itself against the pool's JWKS.
@@ -44,13 +45,11 @@ struct ConversationsCommand: AsyncParsableCommand {
             )
             let backend = try ConversationsBackend(
                 database: database, configuration: configuration, httpClient: httpClient, logger: logger)
-            let server = ConversationsServer(
-                api: backend.api, verifier: verifier, maxBodyBytes: configuration.settings.maxBodyBytes, logger: logger)
-            var listener = ConversationsServer.Configuration()
-            listener.host = host
-            listener.port = port
+            let server = APIServer(
+                api: backend.api, prefix: "/conversations", verifier: verifier,
+                maxBodyBytes: configuration.settings.maxBodyBytes, logger: logger)
             let application = server.application(
-                listener, beforeStart: { try await backend.prepare(patience: patience) })
+                host: host, port: port, beforeStart: { try await backend.prepare(patience: patience) })
             let group = ServiceGroup(
                 configuration: .init(
                     services: [backend, application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -1,8 +1,8 @@
 import ArgumentParser
 import AsyncHTTPClient
-import CakapBalancer
 import CakapEdge
 import Foundation
+import HTTPProxy
 import Identity
 import Logging
 import ServiceLifecycle

@@ -3,6 +3,7 @@ import CakapSettings
 import ChildProcess
 import Foundation
 import NIOCore
+import OllamaClient
 
 /// Starts, watches and stops the processes of `cakap up`. Workers that exit are started again after
 /// `restartDelay` (as systemd would on a real worker); on SIGINT/SIGTERM everything is stopped,
@@ -296,16 +297,14 @@ actor LocalFleet {
     private func warm(_ worker: FleetPlan.Worker) async throws {
         try await waitUntilAnswering(worker.url + "/", name: "worker \(worker.port)")
         let required = FleetPlan.warmModels[worker.pool] ?? []
+        let client = OllamaClient(baseURLs: [worker.url], httpClient: httpClient, timeout: .seconds(120))
         for model in required + (FleetPlan.optionalWarmModels[worker.pool] ?? []) {
-            let embedding = model.hasPrefix("all-minilm")
-            var request = HTTPClientRequest(url: worker.url + (embedding ? "/api/embed" : "/api/generate"))
-            request.method = .POST
-            request.body = .bytes(ByteBuffer(string: #"{"model":"\#(model)","keep_alive":-1}"#))
-            let response = try await httpClient.execute(request, timeout: .seconds(120))
-            let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
-            if response.status == .notFound && !required.contains(model) { continue }  // not in this store
-            guard response.status == .ok else {
-                throw FleetError(description: "worker \(worker.port) could not load \(model): \(body)")
+            do {
+                try await client.load(model, embedding: model.hasPrefix("all-minilm"))
+            } catch let failure as OllamaClient.Failure where failure.statuses == [404] && !required.contains(model) {
+                continue  // an optional model that is not in this store
+            } catch {
+                throw FleetError(description: "worker \(worker.port) could not load \(model): \(error)")
             }
         }
     }

@@ -1,14 +1,16 @@
 import ArgumentParser
 import AsyncHTTPClient
-import CakapBalancer
 import Foundation
+import HTTPProxy
 import Identity
 import Logging
 import Provisioning
 import ServiceLifecycle
-import TutorServer
-import TutorService
+import ServiceServer
+import ServiceShell
+import TokenVerification
 import Tutoring
+import TutorService
 
 /// `cakap tutor`: feedback, scores and the chat partner's prompt over HTTP (issue 5).
 struct TutorCommand: AsyncParsableCommand {
@@ -59,7 +61,9 @@ struct TutorCommand: AsyncParsableCommand {
                 modelUse: FeedbackEngine.ModelUse(rawValue: (modelRewrite ? 1 : 0) | (modelAdvice ? 2 : 0)))
             let gate = AdmissionGate(
                 maxRunning: maxRunning, maxWaiting: maxWaiting, maxWait: .seconds(max(0, maxWait)))
-            let server = TutorServer(api: api, verifier: verifier, gate: gate, logger: logger)
+            let server = APIServer(
+                api: api, prefix: "/tutor", verifier: verifier, maxBodyBytes: TutorAPI.maxBodyBytes, gate: gate,
+                logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
                     services: [server.application(host: host, port: port)],

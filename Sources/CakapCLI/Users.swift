@@ -3,6 +3,7 @@ import Foundation
 import Identity
 import Logging
 import Provisioning
+import TokenVerification
 
 /// `cakap users`: the development identity provider's users, and a token check for operators.
 struct Users: AsyncParsableCommand {

@@ -1,12 +1,14 @@
 import AsyncHTTPClient
-import CakapBalancer
 import Foundation
+import HTTPProxy
 import HTTPTypes
 import Hummingbird
 import Identity
 import Logging
 import NIOCore
 import ServiceLifecycle
+import ServiceServer
+import TokenVerification
 
 /// The edge: API Gateway's job locally. `/{region}/{proxy+}` to that region's balancer at
 /// `/api/{proxy}` (R-API-2), the conversations routes (R-API-1), a Cognito-style authorizer on
@@ -186,7 +188,7 @@ public struct Edge: Sendable {
                     request, body: body, path: path, to: upstream, requestedRegion: region, context: context,
                     watched: !isLast)
                 if !isLast, response.status == .serviceUnavailable,
-                    response.headers[HTTPField.Name(Balancer.noHealthyTargetHeader)!] == "true"
+                    response.headers[HTTPField.Name(HTTPForwarder.noHealthyTargetHeader)!] == "true"
                 {
                     _ = try? await response.body.collect(upTo: 1 << 16)
                     logger.warning("failing over", metadata: ["from": "\(upstream.name)", "path": "\(path)"])

@@ -1,6 +1,6 @@
 import AsyncHTTPClient
-import CakapBalancer
 import Foundation
+import HTTPProxy
 import Logging
 import Synchronization
 

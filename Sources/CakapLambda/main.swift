@@ -42,6 +42,19 @@ let origins = (environment[Settings.corsOrigins] ?? "").split(separator: ",").ma
 }
 let taskRoot = environment[Settings.taskRoot] ?? "/var/task"
 
+/// Runs the database pool for the life of the environment. If it ever ends with an error the
+/// function cannot serve: say why and exit, so Lambda starts a new environment.
+func keepRunning(_ backend: ConversationsBackend) {
+    Task {
+        do {
+            try await backend.run()
+        } catch {
+            logger.critical("the database pool stopped", metadata: ["error": "\(error)"])
+            exit(70)
+        }
+    }
+}
+
 /// The function's work on one event.
 typealias Handler = LambdaLoop.Handler
 
@@ -51,7 +64,7 @@ func conversations() async throws -> Handler {
     guard let database = configuration.database else { throw ConfigurationError("DB_HOST is not set") }
     let backend = try ConversationsBackend(
         database: database, configuration: configuration, httpClient: httpClient, logger: logger)
-    Task { try await backend.run() }
+    keepRunning(backend)
     // Lambda gives initialisation 10 s; a database that does not answer by then is an init error.
     try await backend.prepare(patience: .seconds(8))
     return { invocation in
@@ -78,7 +91,7 @@ func tutor() async throws -> Handler {
     if let database = configuration.database {
         let backend = try ConversationsBackend(
             database: database, configuration: configuration, httpClient: httpClient, logger: logger)
-        Task { try await backend.run() }
+        keepRunning(backend)
         try await backend.prepare(patience: .seconds(8))
         history = StoreMistakeHistory(store: backend.store)
     }
@@ -104,7 +117,7 @@ func owner() async throws -> Handler {
     }
     let backend = try ConversationsBackend(
         database: database, configuration: configuration, httpClient: httpClient, logger: logger)
-    Task { try await backend.run() }
+    keepRunning(backend)
     let dimensions = configuration.indexDimensions
     try await backend.prepare(patience: .seconds(8), dimensions: dimensions)
     // The role name is checked to be [a-z0-9_] (DatabaseSettings), so it needs no JSON escaping.

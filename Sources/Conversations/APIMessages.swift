@@ -1,55 +1,5 @@
 import Foundation
-
-/// A request as the core sees it, whichever way it arrived (HTTP server or API Gateway event).
-public struct APIRequest: Sendable {
-    /// `GET`, `POST`, `PUT`, `DELETE`, …
-    public var method: String
-    /// The path, e.g. `/conversations/{uid}/{id}`; percent-encoded as sent.
-    public var path: String
-    /// Query parameters (last value wins).
-    public var query: [String: String]
-    /// The raw body.
-    public var body: [UInt8]
-    /// The verified `sub` of the caller; nil when no identity came with the request.
-    public var caller: String?
-    /// Echoed in logs and in 5xx messages so an operator can find the failure.
-    public var requestId: String
-
-    public init(
-        method: String, path: String, query: [String: String] = [:], body: [UInt8] = [], caller: String?,
-        requestId: String
-    ) {
-        self.method = method
-        self.path = path
-        self.query = query
-        self.body = body
-        self.caller = caller
-        self.requestId = requestId
-    }
-}
-
-/// The answer: status, headers, JSON body.
-public struct APIResponse: Sendable, Equatable {
-    public var status: Int
-    public var headers: [String: String]
-    public var body: [UInt8]
-
-    public init(status: Int, headers: [String: String] = ["content-type": "application/json"], body: [UInt8]) {
-        self.status = status
-        self.headers = headers
-        self.body = body
-    }
-
-    /// `{"error": message}` with `status`.
-    public static func error(_ status: Int, _ message: String, headers: [String: String] = [:]) -> APIResponse {
-        let body = (try? JSONEncoder().encode(["error": message])) ?? Data(#"{"error":"error"}"#.utf8)
-        return APIResponse(
-            status: status, headers: headers.merging(["content-type": "application/json"]) { $1 }, body: Array(body))
-    }
-
-    /// The body as text, for tests and logs.
-    public var bodyText: String { String(decoding: body, as: UTF8.self) }
-}
+import ServiceShell
 
 /// A client mistake or a refusal: becomes `{"error": message}` with `status`.
 struct APIError: Error {

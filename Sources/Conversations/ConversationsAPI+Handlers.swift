@@ -1,4 +1,5 @@
 import Foundation
+import ServiceShell
 
 extension ConversationsAPI {
     /// POST: creates (201), or replaces the owner's conversation of that id (200), as the brief's

@@ -1,10 +1,11 @@
 import Foundation
 import Logging
+import ServiceShell
 
 /// The conversations API (R-API-1) as one function from request to response, so the HTTP server
 /// and the Lambda run the same code. Every route is scoped to the caller: `uid` must equal the
 /// token's `sub` (403), and a conversation is found only under its owner (404).
-public struct ConversationsAPI: Sendable {
+public struct ConversationsAPI: RoutedAPI {
     let store: any ConversationStore
     let embedder: (any Embedder)?
     let settings: ConversationsSettings

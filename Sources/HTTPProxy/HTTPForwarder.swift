@@ -8,6 +8,9 @@ import NIOHTTP1
 /// Forwards one request to an upstream and hands back the upstream's head and streaming body.
 /// Shared by the balancer (to workers) and the edge (to balancers).
 public struct HTTPForwarder: Sendable {
+    /// Header a balancer sets on 503s caused by an empty pool, so the edge can fail over to the other region.
+    public static let noHealthyTargetHeader = "x-cakap-no-healthy-target"
+
     let httpClient: HTTPClient
 
     public init(httpClient: HTTPClient) {

@@ -31,24 +31,6 @@ public struct HealthChecker: Service {
         self.httpClient = httpClient
     }
 
-    /// `GET <target><path>` for every target of `pools`, logging each change of health.
-    public init(
-        pools: [TargetPool], path: String, interval: Duration, timeout: Duration, httpClient: HTTPClient, logger: Logger
-    ) {
-        let checks = pools.flatMap { pool in
-            pool.targets.map { target in
-                Check(url: target.url + path) { passed in
-                    if let healthy = pool.recordCheck(target, passed: passed) {
-                        logger.notice(
-                            "target \(healthy ? "healthy" : "unhealthy")",
-                            metadata: ["pool": "\(pool.name)", "target": "\(target.url)"])
-                    }
-                }
-            }
-        }
-        self.init(checks: checks, interval: interval, timeout: timeout, httpClient: httpClient)
-    }
-
     public func run() async throws {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {

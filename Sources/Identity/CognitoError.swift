@@ -5,8 +5,9 @@ import Hummingbird
 /// for `InternalErrorException`), header `x-amzn-ErrorType`, body `{"__type": "<code>", "message":
 /// "..."}`, which is what the AWS SDKs and Amplify parse.
 ///
-/// This module has a second error type, ``AuthorizationError``, because API Gateway's authorizer
-/// answers a different client with a different body; each type speaks one wire protocol.
+/// The token verifier (module `TokenVerification`) has its own error type, `AuthorizationError`,
+/// because API Gateway's authorizer answers a different client with a different body; each type
+/// speaks one wire protocol.
 public struct CognitoError: Error, HTTPResponseError, CustomStringConvertible, Sendable, Equatable {
     /// Cognito's exception name (the `__type`).
     public struct Code: Hashable, Sendable, CustomStringConvertible {

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import JWTKit
+import TokenVerification
 
 /// Sign-in, refresh, the user's own profile and global sign-out.
 extension DevelopmentIdentityProvider {

@@ -32,6 +32,20 @@ public struct GenerateRequest: Codable, Sendable {
     /// How long the model stays loaded afterwards. Default 5m.
     public var keepAlive: KeepAlive?
 
+    public init(
+        model: String, prompt: String? = nil, system: String? = nil, raw: Bool? = nil, stream: Bool? = nil,
+        format: ResponseFormat? = nil, options: ModelOptions? = nil, keepAlive: KeepAlive? = nil
+    ) {
+        self.model = model
+        self.prompt = prompt
+        self.system = system
+        self.raw = raw
+        self.stream = stream
+        self.format = format
+        self.options = options
+        self.keepAlive = keepAlive
+    }
+
     enum CodingKeys: String, CodingKey {
         case model, prompt, system, raw, stream, format, options
         case keepAlive = "keep_alive"
@@ -102,6 +116,17 @@ public struct EmbedRequest: Codable, Sendable {
     public var options: ModelOptions?
     /// How long the model stays loaded afterwards. Default 5m.
     public var keepAlive: KeepAlive?
+
+    public init(
+        model: String, input: EmbedInput? = nil, truncate: Bool? = nil, options: ModelOptions? = nil,
+        keepAlive: KeepAlive? = nil
+    ) {
+        self.model = model
+        self.input = input
+        self.truncate = truncate
+        self.options = options
+        self.keepAlive = keepAlive
+    }
 
     enum CodingKeys: String, CodingKey {
         case model, input, truncate, options

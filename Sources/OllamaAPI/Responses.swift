@@ -36,7 +36,7 @@ public struct GenerationStatistics: Codable, Sendable, Equatable {
 }
 
 /// One object of `/api/generate`'s answer (one per chunk when streaming).
-public struct GenerateResponse: Encodable, Sendable {
+public struct GenerateResponse: Codable, Sendable {
     /// The model name as requested.
     public var model: String
     /// RFC 3339 time of this object.
@@ -66,6 +66,17 @@ public struct GenerateResponse: Encodable, Sendable {
         case model, response, done
         case createdAt = "created_at"
         case doneReason = "done_reason"
+    }
+
+    /// Reads an answer, as an Ollama client does (`OllamaClient`); the statistics come with the last object.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        model = try container.decode(String.self, forKey: .model)
+        createdAt = try container.decodeIfPresent(String.self, forKey: .createdAt) ?? ""
+        response = try container.decode(String.self, forKey: .response)
+        done = try container.decode(Bool.self, forKey: .done)
+        doneReason = try container.decodeIfPresent(String.self, forKey: .doneReason)
+        statistics = done ? try? GenerationStatistics(from: decoder) : nil
     }
 
     public func encode(to encoder: any Encoder) throws {

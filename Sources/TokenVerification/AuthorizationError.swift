@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// Why a request did not pass the authorizer, answered the way API Gateway's Cognito authorizer
@@ -72,7 +73,7 @@ public struct AuthorizationError: Error, HTTPResponseError, CustomStringConverti
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
-        headers[CognitoMedia.errorType] =
+        headers[HTTPField.Name("x-amzn-ErrorType")!] =
             switch status {
             case .forbidden: "AccessDeniedException"
             case .unauthorized: "UnauthorizedException"

@@ -1,6 +1,5 @@
 import AsyncHTTPClient
 import Foundation
-import Hummingbird
 
 /// Where a ``TokenVerifier`` gets the pool's public keys: the seam between verifying and fetching.
 public protocol KeySetSource: Sendable {
@@ -29,7 +28,7 @@ public struct HTTPKeySetSource: KeySetSource {
         let response = try await httpClient.execute(request, timeout: .seconds(timeoutSeconds))
         let body = try await response.body.collect(upTo: 1 << 20)
         guard response.status == .ok else {
-            throw CognitoError(.internalError, "GET \(url) answered \(response.status.code)")
+            throw KeySetFetchError(description: "GET \(url) answered \(response.status.code)")
         }
         return Data(body.readableBytesView)
     }
@@ -43,4 +42,9 @@ public struct StaticKeySetSource: KeySetSource {
     public init(_ keySet: Data) { self.keySet = keySet }
 
     public func fetchKeySet() async throws -> Data { keySet }
+}
+
+/// A key set that could not be fetched; the verifier answers `keySetUnavailable` for it.
+public struct KeySetFetchError: Error, CustomStringConvertible, Sendable {
+    public let description: String
 }

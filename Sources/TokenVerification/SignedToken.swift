@@ -2,13 +2,13 @@ import Foundation
 import JWTKit
 
 /// A compact JWS whose header has been read but whose signature is not yet checked.
-struct SignedToken {
+package struct SignedToken {
     let text: String
     /// The header's `kid`.
-    let keyID: String
+    package let keyID: String
 
     /// Reads the header: three base64url parts, a JSON object header, `alg` exactly `RS256`, a `kid`.
-    init(_ text: String) throws(AuthorizationError) {
+    package init(_ text: String) throws(AuthorizationError) {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty,
             let headerData = Data(base64URLEncoded: parts[0]),
@@ -28,7 +28,7 @@ struct SignedToken {
     }
 
     /// The payload, once the signature verifies with `keys` (one RS256 key).
-    func verifiedClaims(with keys: JWTKeyCollection) async throws(AuthorizationError) -> [String: ClaimValue] {
+    package func verifiedClaims(with keys: JWTKeyCollection) async throws(AuthorizationError) -> [String: ClaimValue] {
         do {
             return try await keys.verify(text, as: RawClaims.self).values
         } catch let error as JWTError where error.errorType == .signatureVerificationFailed {
@@ -56,7 +56,7 @@ struct RawClaims: JWTPayload {
 }
 
 /// The claim checks shared by the ID-token verifier and the provider's access-token checks.
-struct ClaimRules {
+package struct ClaimRules {
     var issuer: String
     /// `id` or `access`.
     var tokenUse: String
@@ -65,7 +65,15 @@ struct ClaimRules {
     var audience: String
     var clockSkew: TimeInterval
 
-    func check(_ claims: [String: ClaimValue], now: Date) throws(AuthorizationError) {
+    package init(issuer: String, tokenUse: String, audienceClaim: String, audience: String, clockSkew: TimeInterval) {
+        self.issuer = issuer
+        self.tokenUse = tokenUse
+        self.audienceClaim = audienceClaim
+        self.audience = audience
+        self.clockSkew = clockSkew
+    }
+
+    package func check(_ claims: [String: ClaimValue], now: Date) throws(AuthorizationError) {
         guard claims["iss"] == .string(issuer) else { throw AuthorizationError(.wrongIssuer) }
         guard claims["token_use"] == .string(tokenUse) else { throw AuthorizationError(.wrongTokenUse) }
         let audiences: [ClaimValue] =

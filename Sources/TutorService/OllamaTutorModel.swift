@@ -1,23 +1,21 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
-import NIOFoundationCompat
+import OllamaAPI
+import OllamaClient
 import Tutoring
 
 /// The tutor's language model through the regions' balancers: the rewrite and the advice from the
 /// scoring pool (`/api/generate`, R-LLM-5's path rule); JSON schema, temperature 0; the regions
-/// take turns, each the other's fallback. Both are off by default (issue 18, `--model-rewrite`).
+/// take turns, each the other's fallback (`OllamaClient`). Both are off by default (issue 18,
+/// `--model-rewrite`).
 public struct OllamaTutorModel: TutorModel {
-    let baseURLs: [String]
+    let client: OllamaClient
     let model: String
-    let httpClient: HTTPClient
-    let timeout: TimeAmount
 
     public init(baseURLs: [String], model: String, httpClient: HTTPClient, timeout: TimeAmount = .seconds(30)) {
-        self.baseURLs = baseURLs
+        self.client = OllamaClient(baseURLs: baseURLs, httpClient: httpClient, timeout: timeout)
         self.model = model
-        self.httpClient = httpClient
-        self.timeout = timeout
     }
 
     /// A system prompt and one worked example: small models copy a JSON placeholder if shown one,
@@ -28,7 +26,8 @@ public struct OllamaTutorModel: TutorModel {
         """
 
     public func correct(_ text: String) async throws -> String {
-        let schema: [String: Any] = [
+        struct Correction: Decodable { let corrected: String }
+        let schema: JSONValue = [
             "type": "object", "properties": ["corrected": ["type": "string"]], "required": ["corrected"],
         ]
         let words = text.split(separator: " ").count
@@ -40,20 +39,28 @@ public struct OllamaTutorModel: TutorModel {
             Sentence: \(text.replacingOccurrences(of: "\n", with: " "))
             Corrected:
             """
-        let answer = try await OllamaJSON.call(
-            path: "/api/generate",
-            body: [
-                "model": model, "system": Self.correctionSystem, "prompt": prompt, "stream": false, "format": schema,
-                "options": ["temperature": 0, "seed": 7, "num_predict": min(words * 2 + 24, 256)],
-            ], field: ["response"], baseURLs: baseURLs, httpClient: httpClient, timeout: timeout)
-        guard let corrected = answer["corrected"] as? String else {
-            throw OllamaJSON.Failure(description: "no \"corrected\" in the model's answer")
-        }
-        return corrected
+        let request = GenerateRequest(
+            model: model, prompt: prompt, system: Self.correctionSystem, format: .schema(schema),
+            options: ModelOptions(temperature: 0, seed: 7, numPredict: min(words * 2 + 24, 256)))
+        return try await client.generateJSON(request, as: Correction.self).corrected
     }
 
     public func advise(_ text: String, corrected: String, language: Language) async throws -> Advice {
-        let schema: [String: Any] = [
+        struct Answer: Decodable {
+            struct Word: Decodable {
+                let original: String?
+                let suggestion: String?
+                let reason: String?
+            }
+            let betterWords: [Word]?
+            let tips: [String]?
+
+            enum CodingKeys: String, CodingKey {
+                case betterWords = "better_words"
+                case tips
+            }
+        }
+        let schema: JSONValue = [
             "type": "object",
             "properties": [
                 "better_words": [
@@ -78,21 +85,19 @@ public struct OllamaTutorModel: TutorModel {
             or two short usage tips written in \(tipLanguage). Reply with JSON only.
             """
         let prompt = corrected == text ? "Learner's text: \(text)" : "Learner's text: \(text)\nCorrected: \(corrected)"
-        let answer = try await OllamaJSON.call(
-            path: "/api/generate",
-            body: [
-                "model": model, "system": system, "prompt": prompt, "stream": false, "format": schema,
-                "options": ["temperature": 0, "seed": 7, "num_predict": 120],
-            ], field: ["response"], baseURLs: baseURLs, httpClient: httpClient, timeout: timeout)
-        let words = (answer["better_words"] as? [[String: Any]] ?? []).compactMap { item -> Advice.BetterWord? in
-            guard let original = item["original"] as? String, let suggestion = item["suggestion"] as? String,
+        let request = GenerateRequest(
+            model: model, prompt: prompt, system: system, format: .schema(schema),
+            options: ModelOptions(temperature: 0, seed: 7, numPredict: 120))
+        let answer = try await client.generateJSON(request, as: Answer.self)
+        let words = (answer.betterWords ?? []).compactMap { item -> Advice.BetterWord? in
+            guard let original = item.original, let suggestion = item.suggestion,
                 !original.isEmpty, !suggestion.isEmpty,
                 original.lowercased() != suggestion.lowercased(),
                 text.lowercased().contains(original.lowercased())  // only words the learner used
             else { return nil }
-            return .init(original: original, suggestion: suggestion, reason: item["reason"] as? String ?? "")
+            return .init(original: original, suggestion: suggestion, reason: item.reason ?? "")
         }
-        let tips = (answer["tips"] as? [String] ?? []).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        let tips = (answer.tips ?? []).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
             .filter { !$0.isEmpty }.prefix(2)
         return Advice(betterWords: Array(words.prefix(3)), tips: Array(tips))
     }

@@ -1,4 +1,5 @@
 import Foundation
+import ServiceShell
 
 /// The tutor's HTTP routes as one pure function (R-APP-1..5, R-APP-8), served by `cakap tutor`
 /// behind the edge and by the tutor Lambda behind API Gateway:
@@ -9,7 +10,7 @@ import Foundation
 ///                            /{region}/chat; with `reply`, that reply cleaned by the guard
 ///
 /// The caller is already authenticated (its `sub` given); bad input is a 400 naming the problem.
-public struct TutorAPI: Sendable {
+public struct TutorAPI: RoutedAPI {
     let feedback: FeedbackEngine
     let scores: ScoreEngine
     let wordLevels: WordLevels
@@ -35,48 +36,10 @@ public struct TutorAPI: Sendable {
         self.historyDeadline = historyDeadline
     }
 
-    /// A request as both servers see it.
-    public struct Request: Sendable {
-        public var method: String
-        public var path: String
-        public var body: [UInt8]
-        /// The authenticated learner's `sub`.
-        public var caller: String
-        /// The caller's `Authorization` header, passed on to the conversations API for memory.
-        public var authorization: String?
-
-        public init(method: String, path: String, body: [UInt8], caller: String, authorization: String?) {
-            self.method = method
-            self.path = path
-            self.body = body
-            self.caller = caller
-            self.authorization = authorization
-        }
-    }
-
-    /// A JSON answer.
-    public struct Response: Sendable {
-        public var status: Int
-        public var body: [UInt8]
-        /// Set on 503: when to try again.
-        public var retryAfter: Int?
-        /// What went wrong inside, for the server's log (never sent).
-        public var internalError: String?
-
-        static func json(_ value: some Encodable, status: Int = 200) -> Response {
-            Response(status: status, body: Array((try? JSONEncoder().encode(value)) ?? Data("{}".utf8)))
-        }
-
-        public static func error(_ status: Int, _ message: String, internalError: String? = nil) -> Response {
-            var response = json(["error": message], status: status)
-            response.retryAfter = status == 503 ? 2 : nil
-            response.internalError = internalError
-            return response
-        }
-    }
-
     /// The one route table.
-    public func handle(_ request: Request) async -> Response {
+    public func handle(_ request: APIRequest) async -> APIResponse {
+        // Both servers check the token first; a request without a caller reached us misconfigured.
+        guard let caller = request.caller else { return .error(401, "no authenticated caller") }
         let routes = ["/tutor/feedback", "/tutor/score", "/tutor/partner"]
         let path = request.path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.path
         guard routes.contains(path) else {
@@ -91,7 +54,7 @@ public struct TutorAPI: Sendable {
         else { return .error(400, "the body must be a JSON object") }
         do {
             switch path {
-            case "/tutor/feedback": return try await feedback(fields, request)
+            case "/tutor/feedback": return try await feedback(fields, caller: caller, authorization: request.authorization)
             case "/tutor/score": return try await score(fields)
             default: return try partner(fields)
             }
@@ -108,7 +71,7 @@ public struct TutorAPI: Sendable {
 
     // MARK: - Handlers
 
-    func feedback(_ fields: [String: Any], _ request: Request) async throws -> Response {
+    func feedback(_ fields: [String: Any], caller: String, authorization: String?) async throws -> APIResponse {
         try Self.allow(fields, ["text", "lang", "context", "conversation_id", "history"])
         guard let text = fields["text"] as? String else {
             throw Problem(message: "\"text\" is required and must be a string")
@@ -142,9 +105,8 @@ public struct TutorAPI: Sendable {
         }
         let history = history
         let deadline = historyDeadline
-        let caller = request.caller
         let conversation = conversationID
-        let authorization = request.authorization ?? ""
+        let authorization = authorization ?? ""
         async let earlier: [Category: Int]? = {
             guard let history, let conversation else { return nil }
             return await FeedbackEngine.within(deadline) {
@@ -159,7 +121,7 @@ public struct TutorAPI: Sendable {
         return .json(FeedbackResponse(result, language: language, recurring: recurring))
     }
 
-    func score(_ fields: [String: Any]) async throws -> Response {
+    func score(_ fields: [String: Any]) async throws -> APIResponse {
         try Self.allow(fields, ["conversation", "lang"])
         let turns = try Self.turns(fields["conversation"])
         let language = try Self.language(fields)
@@ -168,7 +130,7 @@ public struct TutorAPI: Sendable {
         return .json(try await scores.score(conversation: turns, language: language))
     }
 
-    func partner(_ fields: [String: Any]) throws -> Response {
+    func partner(_ fields: [String: Any]) throws -> APIResponse {
         try Self.allow(fields, ["conversation", "level", "scenario", "reply"])
         let turns = try Self.turns(fields["conversation"])
         var level: CEFRBand?

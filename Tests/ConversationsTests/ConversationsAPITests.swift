@@ -1,6 +1,7 @@
 import Conversations
 import Foundation
 import Logging
+import ServiceShell
 import Testing
 
 /// The conversations core against the in-memory store and the fake embedder (R-API-1).

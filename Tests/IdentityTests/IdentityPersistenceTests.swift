@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdTesting
 import Identity
 import Testing
+import TokenVerification
 
 /// Users, sessions and the signing key survive a restart; the files hold no secrets in the clear.
 @Suite struct IdentityPersistenceTests {

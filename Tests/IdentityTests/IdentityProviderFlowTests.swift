@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Identity
 import Testing
+import TokenVerification
 
 /// The development identity provider's whole Cognito flow through its routes (R-AUTH-1..7).
 @Suite struct IdentityProviderFlowTests {

@@ -3,6 +3,7 @@ import Identity
 import JWTKit
 import Synchronization
 import Testing
+import TokenVerification
 
 /// The authorizer result cache (API Gateway's authorizer caching; issue 8's profile of the edge):
 /// a remembered token skips the signature check, never the claim rules.

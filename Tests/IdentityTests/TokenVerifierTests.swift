@@ -5,6 +5,7 @@ import Identity
 import JWTKit
 import Synchronization
 import Testing
+import TokenVerification
 
 /// The authorizer attack matrix (R-AUTH-6): every token that is not a valid ID token of this
 /// pool's app client is refused, for the right reason and with API Gateway's status and body.

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Tutoring
+@testable import ServiceShell
 
 /// The tutor's admission limit (issue 9: under overload a quick 503 to retry, never an unbounded queue).
 @Suite struct AdmissionGateTests {

@@ -1,4 +1,5 @@
 import Foundation
+import ServiceShell
 import Testing
 
 @testable import Tutoring
@@ -129,7 +130,7 @@ import Testing
     func call(_ body: String) async -> (Int, [String: Any]) {
         let api = ScoresAndPartnerTests().api()
         let response = await api.handle(
-            .init(method: "POST", path: "/tutor/partner", body: Array(body.utf8), caller: "alice", authorization: nil))
+            .init(method: "POST", path: "/tutor/partner", body: Array(body.utf8), caller: "alice", requestId: "t"))
         return (
             response.status, (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
         )

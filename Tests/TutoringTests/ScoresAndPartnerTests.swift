@@ -1,4 +1,5 @@
 import Foundation
+import ServiceShell
 import Testing
 
 @testable import Tutoring
@@ -216,10 +217,19 @@ import Testing
 
     func call(_ path: String, _ body: String, method: String = "POST") async -> (Int, [String: Any]) {
         let response = await api().handle(
-            .init(method: method, path: path, body: Array(body.utf8), caller: "alice", authorization: "Bearer t"))
+            .init(method: method, path: path, body: Array(body.utf8), caller: "alice", authorization: "Bearer t", requestId: "t"))
         return (
             response.status, (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
         )
+    }
+
+    /// Both servers check the token before the route table; a request that reaches it without a
+    /// caller (a misconfigured route) is refused, never served as nobody.
+    @Test func aRequestWithoutACallerIsRefused() async {
+        let response = await api().handle(
+            APIRequest(method: "POST", path: "/tutor/score", body: Array(#"{"conversation":[]}"#.utf8), caller: nil,
+                       requestId: "t"))
+        #expect(response.status == 401)
     }
 
     @Test func theRouteTableAnswersFeedbackWithRecurringMistakes() async throws {
