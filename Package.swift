@@ -326,6 +326,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "GGUFTests",
+            dependencies: ["GGUF", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LambdaRuntimeTests",
+            dependencies: [
+                "LambdaRuntime", "Conversations", "ConversationsService", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "IdentityTests",
             dependencies: [
                 "Identity",
@@ -342,7 +354,6 @@ let package = Package(
                 "Conversations",
                 "ConversationsService",
                 "ServiceShell",
-                "LambdaRuntime",
                 "Identity",
                 "TokenVerification",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -367,17 +378,26 @@ let package = Package(
         ),
         .testTarget(
             name: "BalancerTests",
+            dependencies: ["CakapBalancer"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HTTPProxyTests",
             dependencies: [
-                "CakapBalancer",
                 "HTTPProxy",
-                "CakapEdge",
-                "Topology",
-                "CakapWorker",
-                "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EdgeTests",
+            dependencies: ["CakapEdge"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TopologyTests",
+            dependencies: ["Topology"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

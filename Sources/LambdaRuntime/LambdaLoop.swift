@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceShell
 
 /// The runtime loop: next invocation → handler → response or error, for ever. A handler gets
 /// the time left before Lambda's deadline (less a margin to report in), and one that overruns it
@@ -27,7 +28,14 @@ public enum LambdaLoop {
             let remaining = Double(invocation.deadlineMilliseconds) / 1000 - now().timeIntervalSince1970
             let budget = Duration.milliseconds(Int64(remaining * 1000)) - reportingMargin
             do {
-                let body = try await withDeadline(budget) { try await handler(invocation) }
+                let body: [UInt8]
+                do {
+                    body = try await withDeadline(budget) { try await handler(invocation) }
+                } catch is DeadlineExceeded {
+                    throw budget > .zero
+                        ? FunctionError("the handler did not finish before the deadline", type: "Runtime.Timeout")
+                        : FunctionError("the deadline had passed on arrival", type: "Runtime.Timeout")
+                }
                 try await client.respond(to: invocation.requestId, with: body)
             } catch let error as FunctionError {
                 logger.error("invocation failed", metadata: ["type": "\(error.errorType)"])
@@ -44,22 +52,5 @@ public enum LambdaLoop {
     /// Reports an initialisation failure (a bad setting, a database that never answered).
     public static func reportInitFailure(client: some RuntimeAPIClient, _ error: any Error) async {
         try? await client.reportInitError(FunctionError("initialisation failed: \(error)", type: "Runtime.InitError"))
-    }
-
-    static func withDeadline<T: Sendable>(
-        _ budget: Duration, _ operation: @escaping @Sendable () async throws -> T
-    )
-        async throws -> T
-    {
-        guard budget > .zero else { throw FunctionError("the deadline had passed on arrival", type: "Runtime.Timeout") }
-        return try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask { try await operation() }
-            group.addTask {
-                try await Task.sleep(for: budget)
-                throw FunctionError("the handler did not finish before the deadline", type: "Runtime.Timeout")
-            }
-            defer { group.cancelAll() }
-            return try await group.next()!
-        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ServiceShell
 
 /// A finding in LanguageTool's shape: where (UTF-16 offsets, as JavaScript and LanguageTool
 /// count), what, and what to write instead.
@@ -236,16 +237,7 @@ public struct FeedbackEngine: Sendable {
     static func within<T: Sendable>(
         _ deadline: Duration, _ operation: @escaping @Sendable () async throws -> T
     ) async -> T? {
-        await withTaskGroup(of: T?.self) { group in
-            group.addTask { try? await operation() }
-            group.addTask {
-                try? await Task.sleep(for: deadline)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
+        try? await withDeadline(deadline, operation)
     }
 
     /// A rewrite is used only when it is a plausible minimal edit: not empty, not a different
