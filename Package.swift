@@ -333,7 +333,8 @@ let package = Package(
         .testTarget(
             name: "LambdaRuntimeTests",
             dependencies: [
-                "LambdaRuntime", "Conversations", "ConversationsService", .product(name: "Logging", package: "swift-log"),
+                "LambdaRuntime", "Conversations", "ConversationsService",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

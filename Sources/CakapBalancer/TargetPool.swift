@@ -1,5 +1,5 @@
-import Foundation
 import AsyncHTTPClient
+import Foundation
 import HTTPProxy
 import Logging
 import Synchronization

@@ -9,8 +9,8 @@ import ServiceLifecycle
 import ServiceServer
 import ServiceShell
 import TokenVerification
-import Tutoring
 import TutorService
+import Tutoring
 
 /// `cakap tutor`: feedback, scores and the chat partner's prompt over HTTP (issue 5).
 struct TutorCommand: AsyncParsableCommand {

@@ -223,7 +223,8 @@ public actor EngineScheduler: Service {
         guard slots[slot.key] === slot else { return }
         slots[slot.key] = nil
         logger.warning(
-            "llama-server exited unexpectedly", metadata: ["model": "\(slot.displayName)", "engine": "\(engine.identity)"])
+            "llama-server exited unexpectedly",
+            metadata: ["model": "\(slot.displayName)", "engine": "\(engine.identity)"])
         recordFailure(slot.key, reason: "exited unexpectedly")
         // Requests already running on it fail on their own (their stream breaks); queued ones retry.
         for waiter in slot.waiters { waiter.resume(throwing: EngineError.failed("llama-server exited; please retry")) }

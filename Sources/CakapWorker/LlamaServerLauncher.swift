@@ -24,8 +24,7 @@ public struct LlamaServerLauncher: EngineLauncher {
     public init(
         enginePath: String, logDirectory: String, loadTimeout: Duration, httpClient: HTTPClient = engineClient,
         logger: Logger
-    )
-    {
+    ) {
         self.enginePath = enginePath
         self.logDirectory = logDirectory
         self.loadTimeout = loadTimeout

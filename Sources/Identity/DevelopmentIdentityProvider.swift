@@ -1,9 +1,9 @@
-import _CryptoExtras
 import Crypto
 import Foundation
 import JWTKit
 import Logging
 import TokenVerification
+import _CryptoExtras
 
 /// A stand-in for the Cognito user pool of R-AUTH-1..7, speaking Cognito's JSON protocol so the
 /// same client code works against it, against moto and against AWS.

@@ -91,7 +91,8 @@ public struct OllamaClient: Sendable {
                 let data = try await response.body.collect(upTo: 1 << 24)
                 statuses.append(Int(response.status.code))
                 guard response.status == .ok else {
-                    let reason = (try? JSONDecoder().decode(ErrorResponse.self, from: data)).map { ": \($0.error)" } ?? ""
+                    let reason =
+                        (try? JSONDecoder().decode(ErrorResponse.self, from: data)).map { ": \($0.error)" } ?? ""
                     failures.append("\(base): HTTP \(response.status.code)\(reason)")
                     continue
                 }

@@ -73,7 +73,8 @@ public struct APIServer: Sendable {
         }
         headers[.requestID] = requestId
         return Response(
-            status: .init(code: answer.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
+            status: .init(code: answer.status), headers: headers,
+            body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
     }
 
     private func answer(_ request: Request, requestId: String) async -> APIResponse {
@@ -107,7 +108,8 @@ public struct APIServer: Sendable {
             metadata: ["path": "\(request.uri.path)", "running": "\(load.running)", "waiting": "\(load.waiting)"])
         return .error(
             503,
-            "the \(prefix.dropFirst()) is busy (\(load.running) requests running, \(load.waiting) waiting); try again shortly")
+            "the \(prefix.dropFirst()) is busy (\(load.running) requests running, \(load.waiting) waiting); try again shortly"
+        )
     }
 }
 

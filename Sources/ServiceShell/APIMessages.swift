@@ -59,7 +59,9 @@ public struct APIResponse: Sendable, Equatable {
     }
 
     /// `value` as a JSON body.
-    public static func json(_ value: some Encodable, status: Int = 200, encoder: JSONEncoder = JSONEncoder())
+    public static func json(
+        _ value: some Encodable, status: Int = 200, encoder: JSONEncoder = JSONEncoder()
+    )
         -> APIResponse
     {
         APIResponse(status: status, body: Array((try? encoder.encode(value)) ?? Data("{}".utf8)))

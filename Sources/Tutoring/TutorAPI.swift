@@ -54,7 +54,8 @@ public struct TutorAPI: RoutedAPI {
         else { return .error(400, "the body must be a JSON object") }
         do {
             switch path {
-            case "/tutor/feedback": return try await feedback(fields, caller: caller, authorization: request.authorization)
+            case "/tutor/feedback":
+                return try await feedback(fields, caller: caller, authorization: request.authorization)
             case "/tutor/score": return try await score(fields)
             default: return try partner(fields)
             }

@@ -217,7 +217,9 @@ import Testing
 
     func call(_ path: String, _ body: String, method: String = "POST") async -> (Int, [String: Any]) {
         let response = await api().handle(
-            .init(method: method, path: path, body: Array(body.utf8), caller: "alice", authorization: "Bearer t", requestId: "t"))
+            .init(
+                method: method, path: path, body: Array(body.utf8), caller: "alice", authorization: "Bearer t",
+                requestId: "t"))
         return (
             response.status, (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
         )
@@ -227,8 +229,9 @@ import Testing
     /// caller (a misconfigured route) is refused, never served as nobody.
     @Test func aRequestWithoutACallerIsRefused() async {
         let response = await api().handle(
-            APIRequest(method: "POST", path: "/tutor/score", body: Array(#"{"conversation":[]}"#.utf8), caller: nil,
-                       requestId: "t"))
+            APIRequest(
+                method: "POST", path: "/tutor/score", body: Array(#"{"conversation":[]}"#.utf8), caller: nil,
+                requestId: "t"))
         #expect(response.status == 401)
     }
 

@@ -7,7 +7,6 @@ cites the client's source file for each call)."""
 from __future__ import annotations
 
 import json
-import sys
 import uuid
 from pathlib import Path
 
@@ -15,8 +14,7 @@ import lambda_runtime_emulator as runtime
 from conftest import REPOSITORY, Stack
 from test_lambda import bootstrap, start_function  # noqa: F401  (the shipped artefact, as a fixture)
 
-sys.path.insert(0, str(REPOSITORY / "tests" / "reference_client"))
-from reference_calls import ORIGIN, Answer, replay_conversations  # noqa: E402
+from cakap_testing.reference_calls import ORIGIN, Answer, replay_conversations  # noqa: E402
 
 
 def lambda_call(emulator: runtime.Emulator, sub: str):

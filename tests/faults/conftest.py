@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,8 +24,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 # The shared helpers of the fleet tier (the integration helpers' loader, /proc, polling).
-sys.path.insert(0, str(REPO_ROOT / "tests" / "fleet"))
-from fleet_os import wait_until, worker_helpers  # noqa: E402
+from cakap_testing.fleet_os import wait_until, worker_helpers  # noqa: E402
 
 cakap_bin = worker_helpers.cakap_bin
 cakap_home = worker_helpers.cakap_home

@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fleet_identity import DevUser, IdentityProvider
-from fleet_process import DEFAULT_MODELS, LIVE_FLEETS, Fleet, cakap_bin, cakap_home, manifest_path, running, worker_helpers
+from cakap_testing.fleet_identity import DevUser, IdentityProvider
+from cakap_testing.fleet_process import DEFAULT_MODELS, LIVE_FLEETS, Fleet, cakap_bin, cakap_home, manifest_path, running, worker_helpers
 
 FLEET_DIRECTORY = Path(__file__).resolve().parent
 

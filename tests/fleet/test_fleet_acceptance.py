@@ -13,8 +13,8 @@ import time
 
 import ollama
 import pytest
-from fleet_os import descendants, port_of, wait_until
-from fleet_process import (
+from cakap_testing.fleet_os import descendants, port_of, wait_until
+from cakap_testing.fleet_process import (
     CHAT_MODEL,
     DEFAULT_MODELS,
     EMBED_DIMENSIONS,
@@ -28,7 +28,7 @@ from fleet_process import (
     timed_ndjson,
     worker_counts,
 )
-from fleet_wire import parse_prometheus
+from cakap_testing.fleet_wire import parse_prometheus
 
 TINY = {"num_predict": 2, "temperature": 0, "seed": 7}
 SHORT = {"num_predict": 12, "temperature": 0, "seed": 7}

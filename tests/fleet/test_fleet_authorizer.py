@@ -10,8 +10,8 @@ works raw and with `Bearer `.
 from __future__ import annotations
 
 import pytest
-from fleet_process import served_by, worker_counts
-from fleet_wire import hs256_confused, jwk_to_pem, jwt_parts, tamper_payload, unsigned, with_header
+from cakap_testing.fleet_process import served_by, worker_counts
+from cakap_testing.fleet_wire import hs256_confused, jwk_to_pem, jwt_parts, tamper_payload, unsigned, with_header
 
 ROUTES = [("GET", "/us-east-1/tags"), ("POST", "/us-west-2/chat"), ("GET", "/us-west-2/version")]
 

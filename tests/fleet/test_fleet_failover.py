@@ -20,8 +20,8 @@ import signal
 import subprocess
 
 import pytest
-from fleet_os import alive, cmdline, comm, descendants, kill_tree, listener_pid, listening_inodes, port_of, wait_until
-from fleet_process import CHAT_MODEL, UNREACHABLE_REGISTRY, cakap_bin, cakap_home, timed_ndjson
+from cakap_testing.fleet_os import alive, cmdline, comm, descendants, kill_tree, listener_pid, listening_inodes, port_of, wait_until
+from cakap_testing.fleet_process import CHAT_MODEL, UNREACHABLE_REGISTRY, cakap_bin, cakap_home, timed_ndjson
 
 FLEET_PHASE = 1
 HEALTH_NOTICE_SECONDS = 10.0  # 1 s interval, 2 failures to turn unhealthy, with room on 2 cores

@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from fleet_os import choose_base_port, fleet_port_plan, port_is_free, proc_info
-from fleet_wire import (
+from cakap_testing.fleet_os import choose_base_port, fleet_port_plan, port_is_free, proc_info
+from cakap_testing.fleet_wire import (
     b64url_decode,
     b64url_encode,
     encode_segment,

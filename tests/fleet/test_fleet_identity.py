@@ -7,7 +7,7 @@ import time
 
 import pytest
 from botocore.exceptions import ClientError
-from fleet_wire import jwt_parts, rs256_valid
+from cakap_testing.fleet_wire import jwt_parts, rs256_valid
 
 
 def error_code(error: pytest.ExceptionInfo) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import signal
 
-from fleet_process import POOLS, REGIONS, Fleet
+from cakap_testing.fleet_process import POOLS, REGIONS, Fleet
 
 FLEET_PHASE = 2
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import subprocess
 
-from fleet_process import cakap_bin
+from cakap_testing.fleet_process import cakap_bin
 
 
 def test_the_smoke_checks_pass_against_the_local_edge(fleet, user):

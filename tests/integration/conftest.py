@@ -21,7 +21,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,9 +31,8 @@ import pytest
 import requests
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO_ROOT / "tests" / "support"))
 
-from registry import RegistryServer
+from cakap_testing.registry import RegistryServer
 
 CHAT_MODEL = "smollm2:135m"
 EMBED_MODEL = "all-minilm:latest"

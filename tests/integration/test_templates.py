@@ -19,7 +19,7 @@ import ollama
 import pytest
 from conftest import CHAT_MODEL, REPO_ROOT, blob_path, cakap_home, manifest_digests, manifest_path
 
-from registry import RegistryServer
+from cakap_testing.registry import RegistryServer
 
 LIBRARY = REPO_ROOT / "tests" / "support" / "ollama-library"
 BASE_MODEL = "gemma3:270m"

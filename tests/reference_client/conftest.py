@@ -10,18 +10,16 @@ Missing prerequisites FAIL, never skip.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO_ROOT / "tests" / "fleet"))
 
-from fleet_identity import IdentityProvider  # noqa: E402
-from fleet_process import Fleet, require_setup_store, running  # noqa: E402
-from reference_calls import ORIGIN  # noqa: E402
+from cakap_testing.fleet_identity import IdentityProvider  # noqa: E402
+from cakap_testing.fleet_process import Fleet, require_setup_store, running  # noqa: E402
+from cakap_testing.reference_calls import ORIGIN  # noqa: E402
 
 os.environ["NO_PROXY"] = ",".join(filter(None, [os.environ.get("NO_PROXY"), "127.0.0.1", "localhost"]))
 os.environ["no_proxy"] = os.environ["NO_PROXY"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from reference_calls import (
+from cakap_testing.reference_calls import (
     CHAT_NAMES,
     EMBED_NAMES,
     ORIGIN,

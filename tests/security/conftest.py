@@ -10,7 +10,6 @@ and tests/security/test_security_logs.py, which runs last, greps every log line 
 from __future__ import annotations
 
 import os
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,14 +19,13 @@ from typing import Any
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO_ROOT / "tests" / "fleet"))
 
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import padding  # noqa: E402
-from fleet_identity import PASSWORD, DevUser, IdentityProvider  # noqa: E402
-from fleet_os import fleet_port_plan  # noqa: E402
-from fleet_process import REGIONS, Fleet, running  # noqa: E402
-from fleet_wire import b64url_encode, encode_segment, jwt_parts  # noqa: E402
+from cakap_testing.fleet_identity import PASSWORD, DevUser, IdentityProvider  # noqa: E402
+from cakap_testing.fleet_os import fleet_port_plan  # noqa: E402
+from cakap_testing.fleet_process import REGIONS, Fleet, running  # noqa: E402
+from cakap_testing.fleet_wire import b64url_encode, encode_segment, jwt_parts  # noqa: E402
 
 SECURITY_DIRECTORY = Path(__file__).resolve().parent
 SECRETS: set[str] = {PASSWORD}

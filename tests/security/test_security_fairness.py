@@ -18,7 +18,7 @@ import time
 from urllib.parse import urlsplit
 
 from conftest import subject
-from fleet_process import CHAT_MODEL
+from cakap_testing.fleet_process import CHAT_MODEL
 
 BODY_DEADLINE = 20.0
 CLOSE_BOUND = BODY_DEADLINE + 12.0  # room for a loaded machine

@@ -22,9 +22,9 @@ import boto3
 import pytest
 import requests
 from botocore.config import Config
-from fleet_identity import PASSWORD
-from fleet_os import wait_until
-from fleet_process import cakap_bin
+from cakap_testing.fleet_identity import PASSWORD
+from cakap_testing.fleet_os import wait_until
+from cakap_testing.fleet_process import cakap_bin
 
 SPOOFED = "203.0.113.77"
 CLIENT_ID = "cakapdevelopmentclient0001"

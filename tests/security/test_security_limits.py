@@ -16,7 +16,7 @@ import os
 
 import pytest
 from conftest import subject
-from fleet_process import CHAT_MODEL
+from cakap_testing.fleet_process import CHAT_MODEL
 
 MAX_ENGINES = 4
 

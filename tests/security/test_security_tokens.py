@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 from conftest import now, subject
-from fleet_wire import hs256_confused, jwk_to_pem, jwt_parts, tamper_payload, unsigned, with_header
+from cakap_testing.fleet_wire import hs256_confused, jwk_to_pem, jwt_parts, tamper_payload, unsigned, with_header
 
 CHAT = {"model": "smollm2:135m", "messages": [{"role": "user", "content": "Hi"}], "stream": False,
         "options": {"num_predict": 2}}  # fmt: skip

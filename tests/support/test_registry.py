@@ -10,15 +10,13 @@ import hashlib
 import http.client
 import json
 import socket
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from registry import MANIFEST_MEDIA_TYPE, RangeNotSatisfiable, RegistryServer, parse_range
+from cakap_testing.registry import MANIFEST_MEDIA_TYPE, RangeNotSatisfiable, RegistryServer, parse_range
 
 BLOB = bytes(range(256)) * 40  # 10,240 bytes
 BLOB_HEX = hashlib.sha256(BLOB).hexdigest()

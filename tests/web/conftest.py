@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,10 +21,9 @@ import pytest
 
 WEB_DIRECTORY = Path(__file__).resolve().parent
 REPO_ROOT = WEB_DIRECTORY.parents[1]
-sys.path.insert(0, str(REPO_ROOT / "tests" / "fleet"))
 
-from fleet_identity import DevUser, IdentityProvider  # noqa: E402
-from fleet_process import Fleet, cakap_bin, require_setup_store, running  # noqa: E402
+from cakap_testing.fleet_identity import DevUser, IdentityProvider  # noqa: E402
+from cakap_testing.fleet_process import Fleet, cakap_bin, require_setup_store, running  # noqa: E402
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright  # noqa: E402
 
 os.environ["NO_PROXY"] = ",".join(filter(None, [os.environ.get("NO_PROXY"), "127.0.0.1", "localhost"]))

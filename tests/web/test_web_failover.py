@@ -12,7 +12,7 @@ import re
 import requests
 
 from conftest import PHONE, App
-from fleet_os import comm, descendants, kill_tree, listener_pid, port_of, wait_until
+from cakap_testing.fleet_os import comm, descendants, kill_tree, listener_pid, port_of, wait_until
 from playwright.sync_api import expect
 
 WEB_PHASE = 1

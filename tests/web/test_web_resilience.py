@@ -10,7 +10,7 @@ import os
 import signal
 
 from conftest import App
-from fleet_os import descendants, listener_pid, port_of, wait_until
+from cakap_testing.fleet_os import descendants, listener_pid, port_of, wait_until
 from playwright.sync_api import expect
 
 LONG = 150_000

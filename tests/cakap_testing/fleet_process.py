@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 import requests
-from fleet_os import (
+from .fleet_os import (
     REPO_ROOT,
     alive,
     all_pids,
@@ -34,7 +34,7 @@ from fleet_os import (
     wait_until,
     worker_helpers,
 )
-from fleet_wire import requests_by_route, target_states
+from .fleet_wire import requests_by_route, target_states
 
 cakap_bin = worker_helpers.cakap_bin
 cakap_home = worker_helpers.cakap_home

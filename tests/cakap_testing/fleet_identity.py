@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import boto3
 import pytest
 from botocore.config import Config
-from fleet_process import Fleet, cakap_bin
+from .fleet_process import Fleet, cakap_bin
 
 PASSWORD = "Cakap-Test-7!"  # upper, lower, digit, symbol, ≥ 8 characters
 

@@ -16,7 +16,7 @@ import socket
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[2]  # tests/cakap_testing/fleet_os.py
 
 
 def _load_worker_helpers():
