@@ -69,6 +69,8 @@ public struct Balancer: Sendable {
         }
     }
 
+    /// Sends the request to a target of the pool; before any byte reached the client, a failed
+    /// or busy target is retried once on another (R-LLM-5's failover within a region).
     private func forward(_ request: Request, context: ProxyRequestContext, poolName: String) async -> Response {
         guard let pool = pools[poolName] else { return Self.noHealthyTarget(poolName) }
         var request = request
@@ -78,7 +80,9 @@ public struct Balancer: Sendable {
         } catch {
             return Self.error(.contentTooLarge, "request body is larger than \(configuration.maxBodyBytes) bytes")
         }
-        let path = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+        let upstreamRequest = UpstreamRequest(
+            method: request.method, path: request.uri.path + (request.uri.query.map { "?" + $0 } ?? ""),
+            headers: request.headers, body: body, clientAddress: context.remoteAddress?.ipAddress)
         var excluded: Set<TargetPool.Target> = []
         var busy = false
         for attempt in 0..<2 {
@@ -87,55 +91,85 @@ public struct Balancer: Sendable {
                 target = try pool.acquire(excluding: excluded)
             } catch {
                 switch error {
+                case .noHealthyTarget where busy:
+                    return Self.error(.serviceUnavailable, "every connection to pool \(poolName) is busy")
                 case .noHealthyTarget:
-                    if busy { return Self.error(.serviceUnavailable, "every connection to pool \(poolName) is busy") }
                     return attempt == 0
                         ? Self.noHealthyTarget(poolName) : Self.error(.badGateway, "no other target to retry on")
                 case .allBusy:
                     return Self.error(.serviceUnavailable, "every target of pool \(poolName) is at its in-flight limit")
                 }
             }
-            do {
-                let upstream = try await forwarder.forward(
-                    method: request.method, path: path, headers: request.headers, body: body, to: target.url,
-                    clientAddress: context.remoteAddress?.ipAddress)
-                // A worker's 503 (busy) comes before any byte reached our client: retry once elsewhere.
-                if upstream.status == .serviceUnavailable && attempt == 0 {
-                    _ = try? await upstream.body.collect(upTo: 1 << 16)
-                    pool.release(target)
-                    excluded.insert(target)
-                    countRetry(poolName, reason: "busy")
-                    continue
-                }
-                do {
-                    return try await upstream.response { _ in pool.release(target) }
-                } catch {
-                    // The head came but the (small) body broke off: `response` has released the
-                    // target; nothing reached our client, but the upstream has done the work, so
-                    // the answer is an error rather than a second try.
-                    pool.eject(target)
-                    logger.warning(
-                        "target failed mid-body",
-                        metadata: ["pool": "\(poolName)", "target": "\(target.url)", "error": "\(error)"])
-                    return Self.error(.badGateway, "pool \(poolName): the target failed while answering")
-                }
-            } catch {
-                pool.release(target)
+            switch await send(upstreamRequest, to: target, of: pool, mayRetry: attempt == 0) {
+            case .answered(let response):
+                return response
+            case .retry(let targetWasBusy):
                 excluded.insert(target)
-                if HTTPForwarder.isBusy(error) {
-                    // Busy, not gone: try another target, but keep this one in rotation.
-                    busy = true
-                    countRetry(poolName, reason: "busy")
-                    continue
-                }
-                pool.eject(target)
-                logger.warning(
-                    "target failed", metadata: ["pool": "\(poolName)", "target": "\(target.url)", "error": "\(error)"])
-                countRetry(poolName, reason: "connection")
+                busy = busy || targetWasBusy
             }
         }
         if busy { return Self.error(.serviceUnavailable, "every connection to pool \(poolName) is busy") }
         return Self.error(.badGateway, "pool \(poolName): no target could be reached")
+    }
+
+    /// The request as every try sends it.
+    private struct UpstreamRequest {
+        var method: HTTPRequest.Method
+        var path: String
+        var headers: HTTPFields
+        var body: ByteBuffer
+        var clientAddress: String?
+    }
+
+    /// What one try on one target came to.
+    private enum Attempt {
+        /// The answer for the client (the target's, or an error once the target has done the work).
+        case answered(Response)
+        /// Nothing reached the client: try another target (`busy`: this one was busy, not broken).
+        case retry(busy: Bool)
+    }
+
+    /// One try; the target is released (or ejected when broken) on every path.
+    private func send(
+        _ request: UpstreamRequest, to target: TargetPool.Target, of pool: TargetPool, mayRetry: Bool
+    ) async -> Attempt {
+        let upstream: HTTPForwarder.UpstreamResponse
+        do {
+            upstream = try await forwarder.forward(
+                method: request.method, path: request.path, headers: request.headers, body: request.body,
+                to: target.url, clientAddress: request.clientAddress)
+        } catch {
+            pool.release(target)
+            if HTTPForwarder.isBusy(error) {
+                // Busy, not gone: try another target, but keep this one in rotation.
+                countRetry(pool.name, reason: "busy")
+                return .retry(busy: true)
+            }
+            pool.eject(target)
+            logger.warning(
+                "target failed", metadata: ["pool": "\(pool.name)", "target": "\(target.url)", "error": "\(error)"])
+            countRetry(pool.name, reason: "connection")
+            return .retry(busy: false)
+        }
+        // A worker's 503 (busy) comes before any byte reached our client: retry once elsewhere.
+        if upstream.status == .serviceUnavailable && mayRetry {
+            _ = try? await upstream.body.collect(upTo: 1 << 16)
+            pool.release(target)
+            countRetry(pool.name, reason: "busy")
+            return .retry(busy: false)
+        }
+        do {
+            return .answered(try await upstream.response { _ in pool.release(target) })
+        } catch {
+            // The head came but the (small) body broke off: `response` has released the target;
+            // nothing reached our client, but the upstream has done the work, so the answer is an
+            // error rather than a second try.
+            pool.eject(target)
+            logger.warning(
+                "target failed mid-body",
+                metadata: ["pool": "\(pool.name)", "target": "\(target.url)", "error": "\(error)"])
+            return .answered(Self.error(.badGateway, "pool \(pool.name): the target failed while answering"))
+        }
     }
 
     private func countRetry(_ pool: String, reason: String) {
