@@ -46,7 +46,7 @@ def rds_ca_bundle() -> Path:
 
 
 def content_key() -> str:
-    """A digest of the tracked (and modified) input files, the RDS CA bundle, and the engines' programs."""
+    """A digest of the tracked (and modified) input files, the RDS CA bundle, and the setup's engine versions."""
     digest = hashlib.sha256()
     digest.update(rds_ca_bundle().read_bytes())
     listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", *INPUTS], cwd=REPO,
@@ -55,11 +55,14 @@ def content_key() -> str:
         path = REPO / name
         if path.is_file():
             digest.update(name.encode() + b"\0" + path.read_bytes())
+    # The engines `cakap setup` installed, by name (their versions). Not the portable llama.cpp
+    # that scripts/build-artefacts builds itself (`-avx2-<flags>`, fully keyed by the inputs above):
+    # on a new machine it appears during the background build, and hashing it there made the
+    # rehearsal tier rebuild everything once more (seen in issue 15's cold run).
     engines = CAKAP_HOME / "engines"
-    for program in sorted(engines.glob("*/build/bin/*")) + sorted(engines.glob("*/build*/bin/*")):
-        if program.is_file():
-            stat = program.stat()
-            digest.update(f"{program}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    for folder in sorted(engines.glob("llama.cpp-*")):
+        if folder.is_dir() and "-avx2-" not in folder.name:
+            digest.update(folder.name.encode() + b"\0")
     return digest.hexdigest()[:16]
 
 
