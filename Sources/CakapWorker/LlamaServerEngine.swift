@@ -25,7 +25,7 @@ final class LlamaServerEngine: RunningEngine, @unchecked Sendable {
 
     var identity: String { "pid \(process.pid)" }
 
-    var hasExited: Bool { process.exitStatus != nil }
+    var hasExited: Bool { process.hasEnded }
 
     func waitUntilReady(timeout: Duration) async throws {
         let deadline = ContinuousClock.now + timeout

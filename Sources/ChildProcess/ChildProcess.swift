@@ -112,6 +112,23 @@ public final class ChildProcess: @unchecked Sendable {
     /// The exit status once the child has exited (128 + n when signal n ended it), else nil.
     public var exitStatus: Int32? { exit.status }
 
+    /// True once the child has ended, even before `exitStatus` is known: a process that has
+    /// exited is a zombie (`Z` in `/proc/<pid>/stat`) until its waiting thread reaps it, and on a
+    /// loaded machine that thread may run tens of milliseconds later (issue 21: a chat was handed
+    /// an engine whose sockets were already closed).
+    public var hasEnded: Bool {
+        if exitStatus != nil { return true }
+        #if os(Linux)
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+            // "pid (comm) S …": the state follows the last ')', as comm may hold spaces and parentheses.
+            guard let close = stat.lastIndex(of: ")") else { return false }
+            let state = stat[stat.index(after: close)...].drop(while: { $0 == " " }).first
+            return state == "Z" || state == "X"
+        #else
+            return false
+        #endif
+    }
+
     /// Waits for the child to exit and returns its status.
     @discardableResult
     public func wait() async -> Int32 {

@@ -8,13 +8,15 @@ import Testing
 /// The runtime loop over a scripted Runtime API, and the API Gateway adapter (R-FN-1).
 @Suite struct LambdaRuntimeTests {
     actor ScriptedRuntime: RuntimeAPIClient {
-        var pending: [Invocation]
+        /// Each invocation is made when the loop asks for it, so its deadline counts from then, as
+        /// Lambda's does (made in advance, a loaded machine once spent "fails"' 5 s before it ran).
+        var pending: [@Sendable () -> Invocation]
         var responses: [String: [UInt8]] = [:]
         var errors: [String: FunctionError] = [:]
 
-        init(_ invocations: [Invocation]) { pending = invocations }
+        init(_ invocations: [@Sendable () -> Invocation]) { pending = invocations }
 
-        func nextInvocation() throws -> Invocation { pending.removeFirst() }
+        func nextInvocation() throws -> Invocation { pending.removeFirst()() }
         func respond(to requestId: String, with body: [UInt8]) { responses[requestId] = body }
         func reportError(for requestId: String, _ error: FunctionError) { errors[requestId] = error }
         func reportInitError(_ error: FunctionError) {}
@@ -29,9 +31,9 @@ import Testing
 
     @Test func answersFailuresAndDeadlines() async throws {
         let runtime = ScriptedRuntime([
-            Self.invocation("ok", inMilliseconds: 5000),
-            Self.invocation("fails", inMilliseconds: 5000),
-            Self.invocation("slow", inMilliseconds: 600),
+            { Self.invocation("ok", inMilliseconds: 5000) },
+            { Self.invocation("fails", inMilliseconds: 5000) },
+            { Self.invocation("slow", inMilliseconds: 600) },
         ])
         try await LambdaLoop.run(client: runtime, logger: Logger(label: "test"), maxInvocations: 3) { invocation in
             switch invocation.requestId {
