@@ -41,15 +41,21 @@ HUMAN = set(ASPECTS.values()) | {"Conventions", "judge"}
 # learner's skill: a short message must not be marked down for being short.
 EXCLUDED = {"log_words"}
 LAMBDAS = [0.1, 1, 3, 10, 30, 100, 300, 1000, 3000, 10000]
+# The 384 embedding columns against the dozen features: one penalty for all let the embedding
+# crowd the features out; its block is scaled by one of these (chosen by the same CV).
+EMBEDDING_SCALES = [0.35, 0.5, 0.7, 1.0]
 
 
-def fit(x, y, lam):
+def fit(x, y, lam, scale=None):
+    """Ridge on standardised inputs; `scale` multiplies each standardised column before the fit (a
+    block scaled by s is penalised λ/s² instead of λ) and is folded into the weights it returns."""
     mean = x.mean(0)
     deviation = x.std(0)
     deviation[deviation == 0] = 1
-    z = (x - mean) / deviation
+    scale = np.ones(x.shape[1]) if scale is None else scale
+    z = (x - mean) / deviation * scale
     weights = np.linalg.solve(z.T @ z + lam * np.eye(z.shape[1]), z.T @ (y - y.mean()))
-    return mean, deviation, weights, y.mean()
+    return mean, deviation, weights * scale, y.mean()
 
 
 def predict(model, x):
@@ -57,20 +63,31 @@ def predict(model, x):
     return ((x - mean) / deviation) @ weights + intercept
 
 
-def cross_validated(x, y, lam, folds=10):
+def cross_validated(x, y, lam, folds=10, scale=None):
     order = np.random.default_rng(7).permutation(len(y))
     predicted = np.zeros(len(y))
     for fold in range(folds):
         test = order[fold::folds]
         train = np.setdiff1d(order, test)
-        predicted[test] = predict(fit(x[train], y[train], lam), x[test])
+        predicted[test] = predict(fit(x[train], y[train], lam, scale), x[test])
     return float(np.corrcoef(predicted, y)[0, 1])
 
 
-def best(x, y):
-    scored = [(cross_validated(x, y, lam), lam) for lam in LAMBDAS]
-    r, lam = max(scored)
-    return fit(x, y, lam), r, lam
+def best(x, y, features=None):
+    """The ridge strength (and, with `features` columns first and an embedding after them, the
+    embedding block's scale against the features) of the best cross-validated r, and its fit."""
+    scales = EMBEDDING_SCALES if features is not None and features < x.shape[1] else [1.0]
+    scored = []
+    for block in scales:
+        scale = np.ones(x.shape[1])
+        if features is not None:
+            scale[features:] = block
+        scored += [(cross_validated(x, y, lam, scale=scale), lam, block) for lam in LAMBDAS]
+    r, lam, block = max(scored)
+    scale = np.ones(x.shape[1])
+    if features is not None:
+        scale[features:] = block
+    return fit(x, y, lam, scale), r, (lam, block)
 
 
 def swift_array(values, per_line=8):
@@ -111,7 +128,7 @@ def calibrate_cefr(path, out):
     x = {k: np.array([[float(r[n]) for n in CEFR_FEATURES] for r in v]) for k, v in split.items()}
     y = {k: np.array([float(r["level"]) for r in v]) for k, v in split.items()}
     bands = {k: np.floor(v + 0.5).clip(1, 6) for k, v in y.items()}
-    (mean, deviation, weights, intercept), r, lam = best(x["train"], y["train"])
+    (mean, deviation, weights, intercept), r, (lam, _) = best(x["train"], y["train"])
     z = lambda m: np.clip((m - mean) / deviation, -3, 3) @ weights + intercept  # noqa: E731 (as Swift does)
     cuts, train_exact = fit_cuts(z(x["train"]), bands["train"])
     dev_bands = 1 + np.searchsorted(np.array(cuts), z(x["dev"]), side="right")
@@ -202,7 +219,8 @@ def main() -> int:
         out.append(f"    public static let {name}: [String: Model] = [")
         for aspect, human in ASPECTS.items():
             y = np.array([float(rows[i][human]) for i in rows_used])
-            (mean, deviation, weights, intercept), r, lam = best(xs, y)
+            (mean, deviation, weights, intercept), r, lam = best(
+                xs, y, features=len(names) if kind == "embedding" else None)
             summary.append((kind, aspect, human, r, lam))
             out.append(f'        "{aspect}": Model(')
             out.append(f"            means: {swift_array(mean)},")
@@ -226,7 +244,7 @@ def main() -> int:
     with open(args.out, "w", encoding="utf-8") as handle:
         handle.write(text)
     for kind, aspect, human, r, lam in summary:
-        print(f"{kind:10} {aspect:16} ← {human:12} CV r = {r:.3f} (ridge λ = {lam})")
+        print(f"{kind:10} {aspect:16} ← {human:12} CV r = {r:.3f} (ridge λ = {lam[0]}, embedding scale {lam[1]})")
     return 0
 
 

@@ -343,7 +343,8 @@ public struct ScoreEngine: Sendable {
     }
 
     /// The features that count mistakes: their weights may only lower a score.
-    static let errorFeatures: Set<String> = ["grammar_per100", "spelling_per100", "conventions_per100"]
+    static let errorFeatures = Set(["grammar_per100", "spelling_per100", "conventions_per100"])
+        .union(ScoreFeatures.categoryRateNames)
 
     static func format(_ value: Double) -> String { String(format: "%.1f", value) }
 
