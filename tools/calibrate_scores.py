@@ -7,10 +7,13 @@
 
 For each calibrated aspect (our name ← ELLIPSE's human score) two ridge regressions on
 standardised inputs: one over the measured features only (used when no embedding is at hand) and
-one over the features plus the learner text's all-minilm embedding. The ridge strength is chosen
-by 10-fold cross-validation; the cross-validated Pearson r (each essay predicted by a model that
-never saw it) is written beside the weights and is the figure to quote. Needs numpy (the tools
-venv of `cakap setup` has it).
+one over the features plus the learner text's all-minilm embedding, whose block is scaled against
+the features (a penalty of its own). The ridge strength and that scale are chosen by 10-fold
+cross-validation of the model as the tutor applies it; the cross-validated Pearson r (each essay
+predicted by a model that never saw it) is written beside the weights and is the figure to
+quote. Embedding takes about 15 minutes: dump once, refit from the file as often as needed, and
+report with `cakap eval scores --embeddings-from features.csv`. Needs numpy (the tools venv of
+`cakap setup` has it).
 
 The CEFR band (issue 18) is fitted the same way on CEFR-SP's sentence levels and written to
 Sources/Tutoring/CEFRCalibration.swift:
@@ -37,43 +40,70 @@ ASPECTS = {
     "clarity": "Syntax",
 }
 HUMAN = set(ASPECTS.values()) | {"Conventions", "judge"}
-# Length predicts an essay's score (longer essays scored higher), but a chat's length is not the
-# learner's skill: a short message must not be marked down for being short.
-EXCLUDED = {"log_words"}
+# The measured features the score models read, in order (`ScoreFeatures.value(_:)` knows each).
+# Error rates and MTLD on a log scale and the unknown-word share as a square root: a few more
+# mistakes mean more in a clean text than in a messy one (CV r for overall, features only, 0.584
+# → 0.597; with the embedding 0.629 → 0.639). Length is left out: it predicts an essay's score
+# (longer essays scored higher), but a chat's length is not the learner's skill, so a short
+# message must not be marked down for being short. The per-category error rates of the dump
+# added nothing beside the grammar rate (0.564 → 0.565) and are left out too.
+MODEL_FEATURES = [
+    "log_grammar_per100", "log_spelling_per100", "log_conventions_per100", "log_mtld", "mean_word_level",
+    "advanced_share", "sqrt_unknown_share", "mean_sentence_length", "sentence_length_sd",
+    "subordinators_per_sentence", "connectives_per100", "mean_word_length",
+]
+# How each transformed feature follows from a dumped one (for dumps made before they were dumped).
+DERIVED = {
+    "log_grammar_per100": ("grammar_per100", np.log1p),
+    "log_spelling_per100": ("spelling_per100", np.log1p),
+    "log_conventions_per100": ("conventions_per100", np.log1p),
+    "log_mtld": ("mtld", np.log1p),
+    "sqrt_unknown_share": ("unknown_share", np.sqrt),
+}
+# Error rates: their weights may only lower a score (`ScoreEngine.errorFeatures` enforces it).
+ERROR_FEATURES = {"log_grammar_per100", "log_spelling_per100", "log_conventions_per100"}
 LAMBDAS = [0.1, 1, 3, 10, 30, 100, 300, 1000, 3000, 10000]
 # The 384 embedding columns against the dozen features: one penalty for all let the embedding
-# crowd the features out; its block is scaled by one of these (chosen by the same CV).
-EMBEDDING_SCALES = [0.35, 0.5, 0.7, 1.0]
+# crowd the features out; its block is scaled by one of these (chosen by the same CV; a block
+# scaled by s is penalised λ/s²).
+EMBEDDING_SCALES = [0.2, 0.25, 0.35, 0.5, 0.7, 1.0]
 
 
-def fit(x, y, lam, scale=None):
-    """Ridge on standardised inputs; `scale` multiplies each standardised column before the fit (a
-    block scaled by s is penalised λ/s² instead of λ) and is folded into the weights it returns."""
+def fit(x, y, lam, scale=None, errors=None):
+    """Ridge on standardised inputs; `scale` multiplies each standardised column before the fit and
+    is folded into the weights it returns. Columns in `errors` get no positive weight."""
     mean = x.mean(0)
     deviation = x.std(0)
     deviation[deviation == 0] = 1
     scale = np.ones(x.shape[1]) if scale is None else scale
     z = (x - mean) / deviation * scale
-    weights = np.linalg.solve(z.T @ z + lam * np.eye(z.shape[1]), z.T @ (y - y.mean()))
-    return mean, deviation, weights * scale, y.mean()
+    weights = np.linalg.solve(z.T @ z + lam * np.eye(z.shape[1]), z.T @ (y - y.mean())) * scale
+    if errors is not None:
+        weights[errors] = np.minimum(weights[errors], 0)
+    return mean, deviation, weights, y.mean()
 
 
-def predict(model, x):
+def predict(model, x, clip=False):
+    """As `ScoreEngine.scores` computes it when `clip` (inputs held within three deviations)."""
     mean, deviation, weights, intercept = model
-    return ((x - mean) / deviation) @ weights + intercept
+    z = (x - mean) / deviation
+    return (np.clip(z, -3, 3) if clip else z) @ weights + intercept
 
 
-def cross_validated(x, y, lam, folds=10, scale=None):
+def cross_validated(x, y, lam, folds=10, scale=None, errors=None):
+    """Pearson r of each row predicted by a model fitted without it; with `errors` given, the model
+    and its prediction are the tutor's (error weights ≤ 0, inputs clipped at ±3 deviations)."""
     order = np.random.default_rng(7).permutation(len(y))
     predicted = np.zeros(len(y))
     for fold in range(folds):
         test = order[fold::folds]
         train = np.setdiff1d(order, test)
-        predicted[test] = predict(fit(x[train], y[train], lam, scale), x[test])
+        model = fit(x[train], y[train], lam, scale, errors)
+        predicted[test] = predict(model, x[test], clip=errors is not None)
     return float(np.corrcoef(predicted, y)[0, 1])
 
 
-def best(x, y, features=None):
+def best(x, y, features=None, errors=None):
     """The ridge strength (and, with `features` columns first and an embedding after them, the
     embedding block's scale against the features) of the best cross-validated r, and its fit."""
     scales = EMBEDDING_SCALES if features is not None and features < x.shape[1] else [1.0]
@@ -82,12 +112,12 @@ def best(x, y, features=None):
         scale = np.ones(x.shape[1])
         if features is not None:
             scale[features:] = block
-        scored += [(cross_validated(x, y, lam, scale=scale), lam, block) for lam in LAMBDAS]
+        scored += [(cross_validated(x, y, lam, scale=scale, errors=errors), lam, block) for lam in LAMBDAS]
     r, lam, block = max(scored)
     scale = np.ones(x.shape[1])
     if features is not None:
         scale[features:] = block
-    return fit(x, y, lam, scale), r, (lam, block)
+    return fit(x, y, lam, scale, errors), r, (lam, block)
 
 
 def swift_array(values, per_line=8):
@@ -179,14 +209,24 @@ def main() -> int:
         parser.error("features and --out are required (or --cefr and --cefr-out)")
     with open(args.features, newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    names = [k for k in rows[0] if k not in HUMAN and k not in EXCLUDED and not (k[0] == "e" and k[1:].isdigit())]
+    names = MODEL_FEATURES
     embedding = sorted((k for k in rows[0] if k.startswith("e") and k[1:].isdigit()), key=lambda k: int(k[1:]))
     has_embedding = [all(row[k] != "" for k in embedding[:1]) for row in rows] if embedding else []
-    x = np.array([[float(row[n]) for n in names] for row in rows])
+
+    def column(name):
+        if name in rows[0]:
+            return np.array([float(row[name]) for row in rows])
+        source, transform = DERIVED[name]
+        return transform(np.array([float(row[source]) for row in rows]))
+
+    x = np.column_stack([column(n) for n in names])
+    errors = np.array([n in ERROR_FEATURES for n in names])
     out = [
         "// Written by tools/calibrate_scores.py from the ELLIPSE dev half (../shared/data/ellipse-dev);",
         "// do not edit by hand. Ridge regressions on standardised inputs, one per calibrated aspect,",
-        f"// fitted on {len(rows)} essays; the ridge strength chosen by 10-fold cross-validation.",
+        f"// fitted on {len(rows)} essays; the ridge strength (and the embedding block's scale) chosen by",
+        "// 10-fold cross-validation of the model as the tutor applies it (inputs clipped at ±3",
+        "// deviations, error rates never raising a score).",
         "",
         "/// The fitted score model (docs/tutor.md, \"Scores\").",
         "public enum ScoreCalibration {",
@@ -219,8 +259,9 @@ def main() -> int:
         out.append(f"    public static let {name}: [String: Model] = [")
         for aspect, human in ASPECTS.items():
             y = np.array([float(rows[i][human]) for i in rows_used])
+            error_columns = np.concatenate([errors, np.zeros(xs.shape[1] - len(names), dtype=bool)])
             (mean, deviation, weights, intercept), r, lam = best(
-                xs, y, features=len(names) if kind == "embedding" else None)
+                xs, y, features=len(names) if kind == "embedding" else None, errors=error_columns)
             summary.append((kind, aspect, human, r, lam))
             out.append(f'        "{aspect}": Model(')
             out.append(f"            means: {swift_array(mean)},")

@@ -112,6 +112,12 @@ public struct ScoreFeatures: Sendable, Equatable, Codable {
         case "connectives_per100": connectivesPer100
         case "mean_word_length": meanWordLength
         case "log_words": log(Double(max(words, 1)))
+        // The score model's transformed inputs (tools/calibrate_scores.py, MODEL_FEATURES).
+        case "log_grammar_per100": log1p(grammarErrorsPer100)
+        case "log_spelling_per100": log1p(spellingErrorsPer100)
+        case "log_conventions_per100": log1p(conventionErrorsPer100)
+        case "log_mtld": log1p(mtld)
+        case "sqrt_unknown_share": unknownWordShare.squareRoot()
         default:
             // "<category>_per100": the findings of one of the tutor's categories per 100 words.
             if name.hasSuffix(Self.categoryRateSuffix),
@@ -137,7 +143,8 @@ public struct ScoreFeatures: Sendable, Equatable, Codable {
         [
             "grammar_per100", "spelling_per100", "conventions_per100", "mtld", "mean_word_level", "advanced_share",
             "unknown_share", "mean_sentence_length", "sentence_length_sd", "subordinators_per_sentence",
-            "connectives_per100", "mean_word_length", "log_words",
+            "connectives_per100", "mean_word_length", "log_words", "log_grammar_per100", "log_spelling_per100",
+            "log_conventions_per100", "log_mtld", "sqrt_unknown_share",
         ] + categoryRateNames
 }
 

@@ -191,7 +191,8 @@ public struct ScoreEngine: Sendable {
                 // Chat text is shorter than the essays the model was fitted on: inputs are held within
                 // three deviations of the essays' mean, and MTLD (unstable under 50 words) is neutral.
                 var standardised = (values[index] - model.means[index]) / model.deviations[index]
-                if index < ScoreCalibration.features.count, ScoreCalibration.features[index] == "mtld",
+                if index < ScoreCalibration.features.count,
+                    ["mtld", "log_mtld"].contains(ScoreCalibration.features[index]),
                     features.words < ScoreEngine.minimumWordsForDiversity
                 {
                     standardised = 0
@@ -343,8 +344,10 @@ public struct ScoreEngine: Sendable {
     }
 
     /// The features that count mistakes: their weights may only lower a score.
-    static let errorFeatures = Set(["grammar_per100", "spelling_per100", "conventions_per100"])
-        .union(ScoreFeatures.categoryRateNames)
+    static let errorFeatures = Set([
+        "grammar_per100", "spelling_per100", "conventions_per100", "log_grammar_per100", "log_spelling_per100",
+        "log_conventions_per100",
+    ]).union(ScoreFeatures.categoryRateNames)
 
     static func format(_ value: Double) -> String { String(format: "%.1f", value) }
 
