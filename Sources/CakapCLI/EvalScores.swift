@@ -111,9 +111,9 @@ struct EvalScores: AsyncParsableCommand {
         text += "| our aspect | human score | Pearson r | Spearman ρ | Pearson r, 10-fold CV |\n|---|---|---|---|---|\n"
         for (aspect, name) in Self.counterparts {
             let cv =
-                ScoreCalibration.crossValidatedPearson[embedded ? "embedding" : "features"]?[aspect].map {
-                    String(format: "%.3f", $0)
-                } ?? "–"
+                Aspect(rawValue: aspect).flatMap {
+                    ScoreCalibration.crossValidatedPearson[embedded ? .embedding : .features]?[$0]
+                }.map { String(format: "%.3f", $0) } ?? "–"
             text += String(
                 format: "| %@ | %@ | %.3f | %.3f | %@ |\n", aspect, name,
                 Correlation.pearson(ours(aspect), human(name)),
