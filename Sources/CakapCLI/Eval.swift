@@ -23,6 +23,8 @@ struct Eval: AsyncParsableCommand {
         @Option(help: "Also score Harper + the model's rewrite: base URL of a worker or balancer.") var llm: String?
         @Option(help: "The rewrite model.") var model: String = "gemma3:270m"
         @Option(help: "Only the first N sentences.") var limit: Int?
+        @Option(help: "Write the tutor's corrections (plain text, without the model) here, one per line.")
+        var writeCorrections: String?
 
         func run() async throws {
             var sources = try Self.lines(src)
@@ -35,49 +37,56 @@ struct Eval: AsyncParsableCommand {
                 throw ValidationError("every --refs file needs exactly \(sources.count) lines, like --src")
             }
             let perSentence = sources.indices.map { index in references.map { $0[index] } }
+            let paths = CakapPaths.fromEnvironment()
+            // Harper as the README's reference runs it (every rule), and as the tutor runs it.
+            let harperAlone = HarperProcess(executable: paths.harperCLI, ignoredRules: [])
+            let harperOfTutor = HarperProcess(executable: paths.harperCLI)
+            let wordLevels = WordLevels.load(path: paths.wordLevels)
+            // As a learner writes (the tutor's real input), and the tokenised file as it is (the
+            // figures before 2026-12-05; see `GLEU.detokenize`).
+            let plain = sources.map(GLEU.detokenize)
             let started = Date()
-            let lints = try HarperProcess(executable: CakapPaths.fromEnvironment().harperCLI).lint(sources)
+            let plainLints = try harperOfTutor.lint(plain)
             let harperSeconds = Date().timeIntervalSince(started)
-            let harper = zip(sources, lints).map { HarperCorrector.correct($0, lints: $1) }
-            var rows: [(String, Double)] = []
-            rows.append(
-                ("unchanged source", GLEU.score(sources: sources, references: perSentence, hypotheses: sources)))
+            func gleu(_ hypotheses: [String]) -> Double {
+                GLEU.score(sources: sources, references: perSentence, hypotheses: hypotheses)
+            }
+            let plainTutor = Self.tutorCorrections(plain, lints: plainLints, wordLevels: wordLevels)
+            let tokenisedTutor = Self.tutorCorrections(
+                sources, lints: try harperOfTutor.lint(sources), wordLevels: wordLevels)
+            let plainHarper = zip(plain, try harperAlone.lint(plain)).map { HarperCorrector.correct($0, lints: $1) }
+            let tokenisedHarper = zip(sources, try harperAlone.lint(sources)).map {
+                HarperCorrector.correct($0, lints: $1)
+            }
+            if let writeCorrections {
+                try Data((plainTutor.corrected.joined(separator: "\n") + "\n").utf8).write(
+                    to: URL(fileURLWithPath: writeCorrections))
+            }
+            var rows: [(String, Double, Double?)] = []
+            rows.append(("unchanged source", gleu(plain.map(GLEU.tokenize)), gleu(sources)))
             rows.append(
                 (
-                    "Harper only (first suggestion, no Formatting/Punctuation/Readability)",
-                    GLEU.score(sources: sources, references: perSentence, hypotheses: harper)
+                    "Harper only (every rule, first suggestion, no Formatting/Punctuation/Readability)",
+                    gleu(plainHarper.map(GLEU.tokenize)), gleu(tokenisedHarper)
                 ))
-            // The tutor's default path since issue 18: Harper with names kept and the learner rules, no model.
-            let wordLevels = WordLevels.load(path: CakapPaths.fromEnvironment().wordLevels)
-            let rules = zip(sources, lints).map { text, lints in
-                let kept = FeedbackEngine.combine(
-                    harper: lints.filter { !HarperCorrector.ignoredKinds.contains($0.kind) }, text: text,
-                    wordLevels: wordLevels
-                ).lints.filter { Category.of(harperKind: $0.kind, rule: $0.rule) != nil }
-                return TextEdit.apply(kept.compactMap(\.firstEdit), to: text)
-            }
             rows.append(
                 (
                     "Harper + learner rules, names kept (the tutor's `corrected` without the model)",
-                    GLEU.score(sources: sources, references: perSentence, hypotheses: rules)
+                    gleu(plainTutor.corrected.map(GLEU.tokenize)), gleu(tokenisedTutor.corrected)
                 ))
             var modelNote = ""
             // The tutor's findings per category: Harper's kept lints, or with the model the feedback's matches.
-            var categories: [String: Int] = [:]
-            for lint in lints.joined() where !HarperCorrector.ignoredKinds.contains(lint.kind) {
-                if let category = Category.of(harperKind: lint.kind, rule: lint.rule) {
-                    categories[category.rawValue, default: 0] += 1
-                }
-            }
-            var categorySource = "Harper's lints the feedback keeps"
+            var categories = plainTutor.categories
+            var categorySource = "the tutor's findings without the model, on the plain text"
             if let llm {
-                let (rewritten, seconds, found) = try await Self.rewrite(sources, lints: lints, llm: llm, model: model)
+                let (rewritten, seconds, found) = try await Self.rewrite(
+                    plain, lints: plainLints, llm: llm, model: model)
                 categories = found
                 categorySource = "the tutor's findings (Harper + \(model) rewrite edits)"
                 rows.append(
                     (
                         "Harper + \(model) minimal rewrite (the tutor's `corrected`)",
-                        GLEU.score(sources: sources, references: perSentence, hypotheses: rewritten)
+                        gleu(rewritten.map(GLEU.tokenize)), nil
                     ))
                 let sorted = seconds.sorted()
                 modelNote = String(
@@ -85,16 +94,23 @@ struct Eval: AsyncParsableCommand {
                     sorted[sorted.count / 2], sorted[min(sorted.count - 1, sorted.count * 95 / 100)], model, llm)
             }
             var kinds: [String: Int] = [:]
-            for lint in lints.joined() { kinds[lint.kind, default: 0] += 1 }
+            for lint in plainLints.joined() { kinds[lint.kind, default: 0] += 1 }
             var text = "# GEC evaluation\n\n"
             let modelOptions = llm.map { " --llm \($0) --model \(model)" } ?? ""
             text +=
                 "`cakap eval gec --src \(src) --refs \(refs.joined(separator: " "))\(modelOptions)` on \(Self.today())\n\n"
             text += "\(sources.count) sentences, \(references.count) references each; GLEU as JFLEG defines it "
-            text += "(mean of 500 seeded reference draws).\n\n| system | GLEU |\n|---|---|\n"
-            for (name, score) in rows { text += "| \(name) | \(String(format: "%.3f", score)) |\n" }
+            text += "(mean of 500 seeded reference draws). The tutor reads the sentences as a learner writes them "
+            text += "(`GLEU.detokenize`: \"he's\", \"don't\", \"However, it\") and its output is tokenised again "
+            text += "for GLEU; the last column feeds the tokenised file as it is (\"he 's\" reads to Harper as a "
+            text += "misspelt \"s\"), as the figures before 2026-12-05 did.\n\n"
+            text += "| system | GLEU (plain text) | GLEU (tokenised file as given) |\n|---|---|---|\n"
+            for (name, score, tokenised) in rows {
+                text +=
+                    "| \(name) | \(String(format: "%.3f", score)) | \(tokenised.map { String(format: "%.3f", $0) } ?? "–") |\n"
+            }
             text +=
-                "\nHarper findings by kind (all kinds; the corrector skips \(HarperCorrector.ignoredKinds.sorted().joined(separator: ", "))):\n\n"
+                "\nHarper findings by kind on the plain text (all kinds; the corrector skips \(HarperCorrector.ignoredKinds.sorted().joined(separator: ", "))):\n\n"
             text += "| kind | findings |\n|---|---|\n"
             for (kind, count) in kinds.sorted(by: { ($1.value, $0.key) < ($0.value, $1.key) }) {
                 text += "| \(kind) | \(count) |\n"
@@ -107,6 +123,27 @@ struct Eval: AsyncParsableCommand {
             text += modelNote
             print(text)
             if let report { try Data(text.utf8).write(to: URL(fileURLWithPath: report)) }
+        }
+
+        /// The tutor's default path on each sentence (Harper as the tutor runs it, names kept, the
+        /// learner rules, no model: `FeedbackEngine.combine` as the feedback uses it), and its
+        /// findings per category.
+        static func tutorCorrections(
+            _ sources: [String], lints: [[HarperLint]], wordLevels: WordLevels
+        ) -> (
+            corrected: [String], categories: [String: Int]
+        ) {
+            var categories: [String: Int] = [:]
+            let corrected = zip(sources, lints).map { text, lints in
+                let kept = FeedbackEngine.shownLints(harper: lints, text: text, wordLevels: wordLevels).lints
+                for lint in kept {
+                    if let category = Category.of(harperKind: lint.kind, rule: lint.rule) {
+                        categories[category.rawValue, default: 0] += 1
+                    }
+                }
+                return TextEdit.apply(kept.compactMap(\.firstEdit), to: text)
+            }
+            return (corrected, categories)
         }
 
         /// The tutor's `corrected` for each sentence (Harper's lints given, the model's rewrite

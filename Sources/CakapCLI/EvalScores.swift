@@ -18,6 +18,11 @@ struct EvalScores: AsyncParsableCommand {
     var dumpFeatures: String?
     @Option(help: "Embed each essay (the all-minilm part of the score model): base URL of a worker or balancer.")
     var embed: String?
+    @Option(
+        help:
+            "Take each essay's embedding from a CSV that --dump-features wrote with --embed for the same file (a refit's report without embedding again)."
+    )
+    var embeddingsFrom: String?
     @Option(help: "Also ask the model's judgement: base URL of a worker or balancer.") var llm: String?
     @Option(help: "The judging model.") var model: String = "gemma3:270m"
     @Option(help: "Judge only the first N essays (the model is slow on long essays).") var judgeLimit: Int = 100
@@ -71,7 +76,9 @@ struct EvalScores: AsyncParsableCommand {
                 }
             }
         }
+        if let embeddingsFrom { vectors = try Self.embeddings(from: embeddingsFrom, count: essays.count) }
         let embedSeconds = Date().timeIntervalSince(embedStarted)
+        let embedded = embed != nil || embeddingsFrom != nil
         let scores = essays.indices.map {
             ScoreEngine.scores(features: features[$0], embedding: vectors[$0], judgement: nil, language: .en)
         }
@@ -94,7 +101,7 @@ struct EvalScores: AsyncParsableCommand {
         }
         var text = "# Scores against ELLIPSE\n\n"
         text +=
-            "`cakap eval scores --ellipse \(ellipse)\(embed.map { " --embed \($0)" } ?? "")\(llm.map { " --llm \($0) --model \(model) --judge-limit \(judgeLimit)" } ?? "")` on \(Eval.GEC.today())\n\n"
+            "`cakap eval scores --ellipse \(ellipse)\(embed.map { " --embed \($0)" } ?? "")\(embeddingsFrom.map { " --embeddings-from \($0)" } ?? "")\(llm.map { " --llm \($0) --model \(model) --judge-limit \(judgeLimit)" } ?? "")` on \(Eval.GEC.today())\n\n"
         text +=
             "\(essays.count) essays. Our 0–100 score of each aspect against the human 1–5 score of its counterpart. "
         text +=
@@ -104,9 +111,9 @@ struct EvalScores: AsyncParsableCommand {
         text += "| our aspect | human score | Pearson r | Spearman ρ | Pearson r, 10-fold CV |\n|---|---|---|---|---|\n"
         for (aspect, name) in Self.counterparts {
             let cv =
-                ScoreCalibration.crossValidatedPearson[embed == nil ? "features" : "embedding"]?[aspect].map {
-                    String(format: "%.3f", $0)
-                } ?? "–"
+                Aspect(rawValue: aspect).flatMap {
+                    ScoreCalibration.crossValidatedPearson[embedded ? .embedding : .features]?[$0]
+                }.map { String(format: "%.3f", $0) } ?? "–"
             text += String(
                 format: "| %@ | %@ | %.3f | %.3f | %@ |\n", aspect, name,
                 Correlation.pearson(ours(aspect), human(name)),
@@ -135,7 +142,7 @@ struct EvalScores: AsyncParsableCommand {
             text += ".\n"
         }
         text += String(format: "\nFeatures of all essays (Harper in batches of 100) took %.1f s", featureSeconds)
-        if embed != nil {
+        if embedded {
             text += String(
                 format: "; embeddings %.1f s (%d of %d essays embedded)", embedSeconds,
                 vectors.filter { $0 != nil }.count, essays.count)
@@ -163,6 +170,26 @@ struct EvalScores: AsyncParsableCommand {
                 csv += values.joined(separator: ",") + "\n"
             }
             try Data(csv.utf8).write(to: URL(fileURLWithPath: dumpFeatures))
+        }
+    }
+}
+
+extension EvalScores {
+    /// The `e0…` columns of a `--dump-features` CSV, one vector per essay (nil where it has none).
+    static func embeddings(from path: String, count: Int) throws -> [[Float]?] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("cannot read \(path)")
+        }
+        let table = try CSVTable(String(decoding: data, as: UTF8.self))
+        let columns = table.header.indices.filter {
+            table.header[$0].first == "e" && Int(table.header[$0].dropFirst()) != nil
+        }
+        guard !columns.isEmpty, table.records.count == count else {
+            throw ValidationError("\(path) needs e0… columns and one row per essay (\(count))")
+        }
+        return table.records.map { record in
+            let values = columns.compactMap { Float(record[$0]) }
+            return values.count == columns.count ? values : nil
         }
     }
 }

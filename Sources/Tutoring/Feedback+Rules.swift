@@ -1,11 +1,28 @@
 /// How Harper's lints and our own rules combine into the lints the feedback reports (issue 18).
 extension FeedbackEngine {
+    /// The lints the feedback shows and `corrected` applies for `text`, and Harper's style
+    /// suggestions (`combine`). Layout and style lints (spacing, punctuation habits, readability)
+    /// are not errors in chat, except the punctuation rules in `keptPunctuationRules`.
+    public static func shownLints(
+        harper: [HarperLint], text: String, wordLevels: WordLevels
+    ) -> (lints: [HarperLint], enhancements: [HarperLint]) {
+        let errors = harper.filter {
+            !HarperCorrector.ignoredKinds.contains($0.kind) || keptPunctuationRules.contains($0.rule)
+        }
+        let (lints, enhancements) = combine(harper: errors, text: text, wordLevels: wordLevels)
+        return (lints.filter { Category.of(harperKind: $0.kind, rule: $0.rule) != nil }, enhancements)
+    }
+
+    /// Punctuation that is a learner's mistake rather than a habit: "its" for "it's", and the
+    /// comma after an opening "However" or "For example".
+    public static let keptPunctuationRules: Set<String> = ["ItsContraction", "DiscourseMarkers"]
+
     /// The lints to report, and Harper's style suggestions ("very good" → "excellent"), which are
     /// better words rather than mistakes.
     ///
     /// - Harper's spelling lints on names and Indonesian words are dropped: "Persib" is a football
     ///   club, not a misspelt "Persia"; "rendang" is food, not "rending". A British spelling is not
-    ///   a mistake either.
+    ///   a mistake either. The others get their suggestions in `SpellingChoice` order.
     /// - Our rules (`LearnerRules`, `NumberAgreement`) add what Harper lacks; where both mark the same
     ///   words Harper's finding stays, except for the rules in `LearnerRules.overridesHarper`.
     public static func combine(
@@ -20,7 +37,7 @@ extension FeedbackEngine {
             guard lint.kind != "Enhancement", lint.firstEdit != nil else { return false }
             guard spellingKinds.contains(lint.kind) else { return true }
             return !isNameOrForeign(lint, scalars: scalars, wordLevels: wordLevels) && !isBritishSpelling(lint)
-        }
+        }.map { spellingKinds.contains($0.kind) ? $0.withSpellingChoice(wordLevels: wordLevels) : $0 }
         let own = LearnerRules.lints(text, wordLevels: wordLevels) + NumberAgreement.lints(text)
         func overlaps(_ a: HarperLint, _ b: HarperLint) -> Bool {
             a.span.charStart < b.span.charEnd && b.span.charStart < a.span.charEnd

@@ -128,11 +128,7 @@ public struct FeedbackEngine: Sendable {
             try await model.advise(text, corrected: text, language: language)
         }
         let harper = try await checker.check([text]).first ?? []
-        let (lints, enhancements) = Self.combine(harper: harper, text: text, wordLevels: wordLevels)
-        // Layout and style lints (spacing, punctuation habits, readability) are not errors in chat.
-        let kept = lints.filter {
-            !HarperCorrector.ignoredKinds.contains($0.kind) && Category.of(harperKind: $0.kind, rule: $0.rule) != nil
-        }
+        let (kept, enhancements) = Self.shownLints(harper: harper, text: text, wordLevels: wordLevels)
         var rewrite: String?
         if let candidate = await rewriteCandidate, Self.plausible(candidate, for: text) {
             rewrite = candidate

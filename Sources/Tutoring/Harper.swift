@@ -89,10 +89,18 @@ public struct HarperProcess: Sendable {
     public let executable: String
     /// The longest one run may take before it is killed and the lint fails. Default 30 s.
     public let timeout: Duration
+    /// Rules Harper does not run. Default `defaultIgnoredRules`.
+    public let ignoredRules: [String]
 
-    public init(executable: String, timeout: Duration = .seconds(30)) {
+    /// `LongSentences` flags a whole long sentence, and Harper drops every lint that overlaps a
+    /// kept one, so a learner's long sentence got no other finding at all (a misspelt "preffer"
+    /// went unmarked; issue 18). Its advice is style, never shown in chat.
+    public static let defaultIgnoredRules = ["LongSentences"]
+
+    public init(executable: String, timeout: Duration = .seconds(30), ignoredRules: [String] = defaultIgnoredRules) {
         self.executable = executable
         self.timeout = timeout
+        self.ignoredRules = ignoredRules
     }
 
     /// Harper could not run or printed something else than its JSON.
@@ -127,7 +135,9 @@ public struct HarperProcess: Sendable {
         }
         let process = try ChildProcess(
             executable: executable,
-            arguments: ["lint", "--format", "json", "--no-color", "--quiet"] + inputs,
+            arguments: ["lint", "--format", "json", "--no-color", "--quiet"]
+                + ignoredRules.flatMap { ["--ignore", $0] }
+                + inputs,
             outputPath: folder + "/out.json", errorPath: folder + "/err.txt")
         _ = process.waitUntilExit(killingAfter: timeout)  // non-zero when it found lints
         struct FileResult: Decodable {

@@ -112,16 +112,40 @@ public struct ScoreFeatures: Sendable, Equatable, Codable {
         case "connectives_per100": connectivesPer100
         case "mean_word_length": meanWordLength
         case "log_words": log(Double(max(words, 1)))
-        default: 0
+        // The score model's transformed inputs (tools/calibrate_scores.py, MODEL_FEATURES).
+        case "log_grammar_per100": log1p(grammarErrorsPer100)
+        case "log_spelling_per100": log1p(spellingErrorsPer100)
+        case "log_conventions_per100": log1p(conventionErrorsPer100)
+        case "log_mtld": log1p(mtld)
+        case "sqrt_unknown_share": unknownWordShare.squareRoot()
+        default:
+            // "<category>_per100": the findings of one of the tutor's categories per 100 words.
+            if name.hasSuffix(Self.categoryRateSuffix),
+                let category = Category(rawValue: String(name.dropLast(Self.categoryRateSuffix.count)))
+            {
+                errorsPer100ByCategory[category.rawValue] ?? 0
+            } else {
+                0
+            }
         }
     }
 
+    static let categoryRateSuffix = "_per100"
+
+    /// The per-category error rates `value(_:)` knows ("verb_form_per100", …); spelling's is
+    /// `spelling_per100` already.
+    public static let categoryRateNames = Category.allCases.filter { $0 != .spelling }.map {
+        $0.rawValue + categoryRateSuffix
+    }
+
     /// Every name `value(_:)` knows, for the calibration tool's feature dump.
-    public static let modelFeatureNames = [
-        "grammar_per100", "spelling_per100", "conventions_per100", "mtld", "mean_word_level", "advanced_share",
-        "unknown_share", "mean_sentence_length", "sentence_length_sd", "subordinators_per_sentence",
-        "connectives_per100", "mean_word_length", "log_words",
-    ]
+    public static let modelFeatureNames =
+        [
+            "grammar_per100", "spelling_per100", "conventions_per100", "mtld", "mean_word_level", "advanced_share",
+            "unknown_share", "mean_sentence_length", "sentence_length_sd", "subordinators_per_sentence",
+            "connectives_per100", "mean_word_length", "log_words", "log_grammar_per100", "log_spelling_per100",
+            "log_conventions_per100", "log_mtld", "sqrt_unknown_share",
+        ] + categoryRateNames
 }
 
 extension ScoreFeatures {

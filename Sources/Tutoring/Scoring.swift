@@ -182,16 +182,17 @@ public struct ScoreEngine: Sendable {
         let id = language == .id
         let inputs = ScoreCalibration.features.map { features.value($0) }
         let useEmbedding = embedding?.count == ScoreCalibration.embeddingDimensions && embedding?.isEmpty == false
-        func calibrated(_ aspect: String) -> Double {
-            let model = useEmbedding ? ScoreCalibration.withEmbedding[aspect] : ScoreCalibration.featuresOnly[aspect]
-            guard let model else { return 3 }
+        func calibrated(_ aspect: Aspect) -> Double {
+            let models = useEmbedding ? ScoreCalibration.withEmbedding : ScoreCalibration.featuresOnly
+            guard let model = models.model(for: aspect) else { return 3 }
             let values = useEmbedding ? inputs + embedding!.map(Double.init) : inputs
             var value = model.intercept
             for index in values.indices where index < model.weights.count && model.deviations[index] > 0 {
                 // Chat text is shorter than the essays the model was fitted on: inputs are held within
                 // three deviations of the essays' mean, and MTLD (unstable under 50 words) is neutral.
                 var standardised = (values[index] - model.means[index]) / model.deviations[index]
-                if index < ScoreCalibration.features.count, ScoreCalibration.features[index] == "mtld",
+                if index < ScoreCalibration.features.count,
+                    ["mtld", "log_mtld"].contains(ScoreCalibration.features[index]),
                     features.words < ScoreEngine.minimumWordsForDiversity
                 {
                     standardised = 0
@@ -207,7 +208,7 @@ public struct ScoreEngine: Sendable {
         }
         /// ELLIPSE's 1–5 onto 0–100.
         func percent(_ scale: Double) -> Int { Int(((scale - 1) / 4 * 100).rounded().clamped(to: 0...100)) }
-        var overallScale = calibrated("overall")
+        var overallScale = calibrated(.overall)
         if let judgement {
             let weight = ScoreCalibration.judgeWeight
             overallScale = (1 - weight) * overallScale + weight * judgement.overall.clamped(to: 1...5)
@@ -292,20 +293,20 @@ public struct ScoreEngine: Sendable {
         }
         let aspects = [
             aspect(
-                .writtenFluency, percent(calibrated("written_fluency")),
+                .writtenFluency, percent(calibrated(.writtenFluency)),
                 id
                     ? "Rata-rata \(format(f.meanSentenceLength)) kata per kalimat, \(format(f.connectivesPer100)) kata penghubung per 100 kata."
                     : "\(format(f.meanSentenceLength)) words per sentence on average, \(format(f.connectivesPer100)) linking words per 100."
             ),
             aspect(
-                .vocabulary, percent(calibrated("vocabulary")),
+                .vocabulary, percent(calibrated(.vocabulary)),
                 id
                     ? "Keragaman kata (MTLD) \(format(f.mtld)); \(advanced)% kata di level B2 ke atas."
                     : "Word variety (MTLD) \(format(f.mtld)); \(advanced)% of words at B2 or above."),
-            aspect(.grammar, percent(calibrated("grammar")), grammarReason),
+            aspect(.grammar, percent(calibrated(.grammar)), grammarReason),
             aspect(.comprehension, comprehension.0, comprehension.1),
             aspect(
-                .coherence, percent(calibrated("coherence")),
+                .coherence, percent(calibrated(.coherence)),
                 id
                     ? "\(format(f.subordinatorsPerSentence)) anak kalimat dan \(format(f.connectivesPer100)) kata penghubung per 100 kata."
                     : "\(format(f.subordinatorsPerSentence)) linked clauses per sentence, \(format(f.connectivesPer100)) linking words per 100."
@@ -313,7 +314,7 @@ public struct ScoreEngine: Sendable {
             aspect(.digitalEtiquette, etiquetteScore, etiquetteReason),
             aspect(.responsiveness, responsiveness.0, responsiveness.1),
             aspect(
-                .clarity, percent(calibrated("clarity")),
+                .clarity, percent(calibrated(.clarity)),
                 id
                     ? "\(format(f.conventionErrorsPer100)) kesalahan huruf kapital/tanda baca per 100 kata; panjang kalimat \(format(f.meanSentenceLength))."
                     : "\(format(f.conventionErrorsPer100)) capital/punctuation slips per 100 words; sentences of \(format(f.meanSentenceLength)) words."
@@ -343,7 +344,10 @@ public struct ScoreEngine: Sendable {
     }
 
     /// The features that count mistakes: their weights may only lower a score.
-    static let errorFeatures: Set<String> = ["grammar_per100", "spelling_per100", "conventions_per100"]
+    static let errorFeatures = Set([
+        "grammar_per100", "spelling_per100", "conventions_per100", "log_grammar_per100", "log_spelling_per100",
+        "log_conventions_per100",
+    ]).union(ScoreFeatures.categoryRateNames)
 
     static func format(_ value: Double) -> String { String(format: "%.1f", value) }
 

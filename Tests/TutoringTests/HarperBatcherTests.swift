@@ -94,10 +94,10 @@ import Testing
         let script = folder + "/harper-cli"
         let body = """
             #!/bin/sh
-            shift 5
             printf '['
             sep=''
             for f in "$@"; do
+              case "$f" in *.txt) ;; *) continue ;; esac
               n=$(head -n1 "$f" | tr -d '\\n' | wc -m)
               printf '%s{"file":"%s","lint_count":1,"lints":[{"rule":"R","kind":"Grammar","span":{"char_start":0,"char_end":%d},"line":1,"column":1,"message":"m","priority":1,"suggestions":[],"matched_text":"x"}]}' "$sep" "$(basename "$f")" "$n"
               sep=','
