@@ -326,6 +326,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ChildProcessTests",
+            dependencies: ["ChildProcess"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "GGUFTests",
             dependencies: ["GGUF", "TestSupport"],
             swiftSettings: swiftSettings

@@ -236,11 +236,11 @@ actor LocalFleet {
         stopping = true
         let order = children.values.sorted { rank($0.name) < rank($1.name) }
         for child in order { child.process?.signal(SIGTERM) }
-        let deadline = ContinuousClock.now + .seconds(40)
-        while ContinuousClock.now < deadline,
-            children.values.contains(where: { $0.process?.exitStatus == nil && $0.process != nil })
-        {
-            try? await Task.sleep(for: .milliseconds(100))
+        // Each has the same 40 s from now to drain; they are waited for together.
+        await withTaskGroup(of: Void.self) { group in
+            for process in order.compactMap(\.process) {
+                group.addTask { _ = await process.wait(atMost: .seconds(40)) }
+            }
         }
         for child in order {
             // The worker's group holds its llama-server children: none may outlive it.

@@ -82,6 +82,15 @@ public final class ChildProcess: @unchecked Sendable {
             var attributes = box.attributes
             var actions = box.actions
             result = posix_spawn(&spawned, box.path, &actions, &attributes, box.argv, box.envp)
+            // ETXTBSY: the program was just written and another thread's child, forked meanwhile,
+            // still holds a copy of its write descriptor. That child soon execs or exits (as Go's
+            // os/exec, retry for a while).
+            var retries = 0
+            while result == ETXTBSY && retries < 50 {
+                retries += 1
+                usleep(20_000)
+                result = posix_spawn(&spawned, box.path, &actions, &attributes, box.argv, box.envp)
+            }
             started.signal()
             guard result == 0 else { return }
             var status: Int32 = 0
@@ -135,6 +144,20 @@ public final class ChildProcess: @unchecked Sendable {
         await exit.wait()
     }
 
+    /// The exit status, or nil when `timeout` passes first (the child keeps running).
+    public func wait(atMost timeout: Duration) async -> Int32? {
+        await withTaskGroup(of: Int32?.self) { group in
+            group.addTask { await self.exit.waitUnlessCancelled() }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+
     /// Blocks the calling thread until the child exits (for synchronous command-line steps).
     @discardableResult
     public func waitUntilExit() -> Int32 {
@@ -170,11 +193,7 @@ public final class ChildProcess: @unchecked Sendable {
     public func stop(gracePeriod: Duration) async {
         guard exitStatus == nil else { return }
         signal(SIGTERM)
-        let deadline = ContinuousClock.now + gracePeriod
-        while exitStatus == nil, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        if exitStatus == nil {
+        if await wait(atMost: gracePeriod) == nil {
             signal(SIGKILL)
             await wait()
         }
@@ -200,18 +219,25 @@ private final class ExitState: @unchecked Sendable {
     private let lock = NSLock()
     private var _status: Int32?
     private var waiters: [CheckedContinuation<Int32, Never>] = []
+    /// Waiters that give up when their task is cancelled (`ChildProcess.wait(atMost:)`).
+    private var cancellable: [UInt64: CheckedContinuation<Int32?, Never>] = [:]
+    private var nextID: UInt64 = 0
 
     var status: Int32? { lock.withLock { _status } }
 
     func exited(with rawStatus: Int32) {
         // Exit code when it exited, 128 + signal when a signal ended it (as shells report).
         let code = (rawStatus & 0x7f) == 0 ? (rawStatus >> 8) & 0xff : 128 + (rawStatus & 0x7f)
-        let toResume = lock.withLock {
+        let (toResume, toResumeCancellable) = lock.withLock {
             _status = code
-            defer { waiters = [] }
-            return waiters
+            defer {
+                waiters = []
+                cancellable = [:]
+            }
+            return (waiters, Array(cancellable.values))
         }
         toResume.forEach { $0.resume(returning: code) }
+        toResumeCancellable.forEach { $0.resume(returning: code) }
     }
 
     func wait() async -> Int32 {
@@ -222,6 +248,27 @@ private final class ExitState: @unchecked Sendable {
                 return nil
             }
             if let done { continuation.resume(returning: done) }
+        }
+    }
+
+    /// The exit status, or nil as soon as the waiting task is cancelled.
+    func waitUnlessCancelled() async -> Int32? {
+        let id = lock.withLock {
+            nextID += 1
+            return nextID
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let done: Int32?? = lock.withLock {
+                    if let _status { return .some(_status) }
+                    if Task.isCancelled { return .some(nil) }
+                    cancellable[id] = continuation
+                    return .none
+                }
+                if let done { continuation.resume(returning: done) }
+            }
+        } onCancel: {
+            lock.withLock { cancellable.removeValue(forKey: id) }?.resume(returning: nil)
         }
     }
 }
