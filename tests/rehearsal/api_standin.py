@@ -123,6 +123,18 @@ def verified_claims(token: str, key: bytes, issuer: str) -> dict[str, Any] | Non
     return claims
 
 
+def event_claims(claims: dict[str, Any]) -> dict[str, str]:
+    """The claims as a REST API's Cognito authorizer puts them in a proxy event: every value a
+    string, the times as dates ("Sat Dec 05 09:00:00 UTC 2026"), booleans as "true"/"false"."""
+    def text(name: str, value: Any) -> str:
+        if name in ("exp", "iat", "auth_time"):
+            return time.strftime("%a %b %d %H:%M:%S UTC %Y", time.gmtime(int(value)))
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return value if isinstance(value, str) else json.dumps(value)
+    return {name: text(name, value) for name, value in claims.items()}
+
+
 class ApiStandIn:
     """The stand-in server on loopback: `url` is the stage's invoke URL."""
 
@@ -265,7 +277,7 @@ def _handler(api: ApiStandIn) -> type[BaseHTTPRequestHandler]:
                 "queryStringParameters": dict(parse_qsl(query)) or None,
                 "pathParameters": path_parameters or None,
                 "requestContext": {"resourcePath": route.path, "httpMethod": self.command, "stage": api.stage,
-                                   "authorizer": {"claims": claims or {}}},
+                                   "authorizer": {"claims": event_claims(claims or {})}},
                 "body": body.decode() if body else None, "isBase64Encoded": False,
             }
             answer = api.functions[function](event)
