@@ -8,7 +8,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from conftest import REPO
+from conftest import REPO, function_name
 
 # Every check the smoke makes through the API must pass. Skipped: the SSM Run Command checks (no
 # Systems Manager here: the workers' own tags and the private ALB are the fleet tier's and
@@ -19,7 +19,7 @@ EXPECTED = ["no token: 401", "us-east-1 tags", "us-west-2 tags", "same models in
             "GET /conversations/", "PUT /conversations/", "GET /conversations/{other}: 403", "DELETE /conversations/"]
 
 
-def test_cakap_aws_smoke_passes_every_check_through_the_api(bundle: Path, api, token: str) -> None:
+def test_cakap_aws_smoke_passes_every_check_through_the_api(bundle: Path, api, token: str, functions) -> None:
     result = subprocess.run(
         [str(bundle / "bin/cakap"), "aws", "smoke", "--api", api.url, "--id-token", token, "--skip-ssm", "--skip-pull",
          "--stacks", str(REPO / "infra/stacks.json")],
@@ -31,3 +31,6 @@ def test_cakap_aws_smoke_passes_every_check_through_the_api(bundle: Path, api, t
     for name in EXPECTED:
         assert any(name in line for line in checks), f"smoke did not check {name!r}:\n{result.stdout}"
     assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    # The vector is of the model api.yaml gives the conversations function, the one the fleet serves.
+    vector = next(line for line in checks if "a vector was stored" in line)
+    assert functions[function_name("ConversationsFunction")].environment["CAKAP_EMBED_MODEL"] in vector, vector
