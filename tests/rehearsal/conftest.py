@@ -1,5 +1,6 @@
 """Fixtures of the rehearsal tier: the shipped artefacts, the shared model store standing for EFS,
-and two worker instances configured by the real playbook (docs/deploy.md, "Rehearsal")."""
+two worker instances configured by the real playbook, PostgreSQL standing for RDS, the Lambda zips
+and the API stand-in in front of them all (docs/deploy.md, "Rehearsal")."""
 
 from __future__ import annotations
 
