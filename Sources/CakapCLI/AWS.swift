@@ -6,7 +6,7 @@ import Foundation
 struct AWS: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aws", abstract: "The AWS deployment of both regions.",
-        subcommands: [Plan.self, Deploy.self, Smoke.self, Rehearse.self, Destroy.self, Cost.self])
+        subcommands: [Plan.self, Deploy.self, Smoke.self, Rehearse.self, WebBundle.self, Destroy.self, Cost.self])
 
     struct Plan: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

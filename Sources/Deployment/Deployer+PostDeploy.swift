@@ -51,8 +51,14 @@ extension Deployer {
     }
 
     /// The web bundle with its `config.js` from the API and user pool stacks' outputs (those of
-    /// this run, or read back when they were deployed earlier).
-    func configuredWebBundle(_ bundle: String, outputs: [String: [String: String]]) throws -> String {
+    /// this run, or read back when they were deployed earlier): `WebAppConfiguration` with the
+    /// plan's regions. `cakap aws web-bundle` makes the same from outputs it is given.
+    /// - Parameters:
+    ///   - bundle: the web artefact (`web.zip`), left as it is.
+    ///   - outputs: outputs by stack name; `lks-api`'s `ApiUrl` and `lks-auth`'s `UserPoolId` and
+    ///     `UserPoolClientId` are read from AWS when their stack is missing here.
+    /// - Returns: the path of the configured copy.
+    public func configuredWebBundle(_ bundle: String, outputs: [String: [String: String]]) throws -> String {
         let api = try outputs["lks-api"] ?? stackOutputs("lks-api", region: "us-east-1")
         let auth = try outputs["lks-auth"] ?? stackOutputs("lks-auth", region: "us-east-1")
         guard let apiURL = api["ApiUrl"], let poolId = auth["UserPoolId"], let clientId = auth["UserPoolClientId"]

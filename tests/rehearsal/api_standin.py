@@ -10,7 +10,8 @@ integration the template gives it. Nothing here names a route.
   AWS_PROXY    a payload-1.0 proxy event goes to the function named by the URI (an invoker the
                rehearsal supplies: the Lambda zip under the Runtime API emulator);
   COGNITO_USER_POOLS  the Authorization header must carry an ID token of the rehearsal's user pool
-               (HS256 with the pool's test key; real Cognito signs RS256), else 401 Unauthorized;
+               (HS256 with the pool's test key; real Cognito signs RS256), bare or after "Bearer "
+               as the authorizer takes it (the web app sends "Bearer <token>"), else 401 Unauthorized;
   gateway responses  errors of the gateway itself (401, 403 Missing Authentication Token, 502,
                504) carry the ResponseParameters of DEFAULT_4XX / DEFAULT_5XX.
 Not rehearsed: throttling, stage variables, access logs, the 10 MB payload limit.
@@ -110,7 +111,7 @@ def id_token(key: bytes, issuer: str, sub: str, email: str, lifetime: int = 3600
 
 def verified_claims(token: str, key: bytes, issuer: str) -> dict[str, Any] | None:
     try:
-        head, body, signature = token.split(".")
+        head, body, signature = token.removeprefix("Bearer ").split(".")
         expected = hmac.new(key, f"{head}.{body}".encode(), hashlib.sha256).digest()
         if not hmac.compare_digest(base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4)), expected):
             return None
@@ -120,6 +121,18 @@ def verified_claims(token: str, key: bytes, issuer: str) -> dict[str, Any] | Non
     if claims.get("iss") != issuer or claims.get("token_use") != "id" or claims.get("exp", 0) < time.time():
         return None
     return claims
+
+
+def event_claims(claims: dict[str, Any]) -> dict[str, str]:
+    """The claims as a REST API's Cognito authorizer puts them in a proxy event: every value a
+    string, the times as dates ("Sat Dec 05 09:00:00 UTC 2026"), booleans as "true"/"false"."""
+    def text(name: str, value: Any) -> str:
+        if name in ("exp", "iat", "auth_time"):
+            return time.strftime("%a %b %d %H:%M:%S UTC %Y", time.gmtime(int(value)))
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return value if isinstance(value, str) else json.dumps(value)
+    return {name: text(name, value) for name, value in claims.items()}
 
 
 class ApiStandIn:
@@ -210,9 +223,9 @@ def _handler(api: ApiStandIn) -> type[BaseHTTPRequestHandler]:
                     self.lambda_proxy(route, path, path_parameters, parts.query, body, claims)
                 else:
                     self.gateway_error(500, f"integration {kind} is not rehearsed")
-            except requests.Timeout:
+            except (requests.Timeout, TimeoutError):
                 self.gateway_error(504, "Endpoint request timed out")
-            except (requests.RequestException, LookupError, TimeoutError) as error:
+            except (requests.RequestException, LookupError) as error:
                 self.gateway_error(502, f"Internal server error ({type(error).__name__})")
 
         do_GET = do_POST = do_PUT = do_DELETE = do_OPTIONS = do_PATCH = handle_any  # noqa: N815
@@ -264,7 +277,7 @@ def _handler(api: ApiStandIn) -> type[BaseHTTPRequestHandler]:
                 "queryStringParameters": dict(parse_qsl(query)) or None,
                 "pathParameters": path_parameters or None,
                 "requestContext": {"resourcePath": route.path, "httpMethod": self.command, "stage": api.stage,
-                                   "authorizer": {"claims": claims or {}}},
+                                   "authorizer": {"claims": event_claims(claims or {})}},
                 "body": body.decode() if body else None, "isBase64Encoded": False,
             }
             answer = api.functions[function](event)

@@ -1,12 +1,16 @@
 """Fixtures of the rehearsal tier: the shipped artefacts, the shared model store standing for EFS,
-and two worker instances configured by the real playbook (docs/deploy.md, "Rehearsal")."""
+two worker instances configured by the real playbook, PostgreSQL standing for RDS, the Lambda zips
+and the API stand-in in front of them all (docs/deploy.md, "Rehearsal")."""
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
+import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +29,19 @@ CAKAP_HOME = artefacts.CAKAP_HOME
 # The model the rehearsal serves: the smallest chat model `cakap setup` puts in the store (the
 # fleet's own list is passed as the association passes it, with this one in place of the big ones).
 CHAT_MODEL = os.environ.get("CAKAP_REHEARSAL_MODEL", "smollm2:135m")
+# The big chat models of fleet.yaml's Models (the brief's orca-mini and llama3) are replaced by
+# CHAT_MODEL; every other model it names is served under its own name from the setup store, so the
+# functions' CAKAP_EMBED_MODEL and CAKAP_TUTOR_MODEL (api.yaml) are the models the fleet pulls.
+BIG_CHAT_MODELS = {"orca-mini", "llama3"}
+
+
+def fleet_models() -> list[str]:
+    """fleet.yaml's default Models, as the association passes them."""
+    template = cloudformation.load(REPO / "infra/cloudformation/common/fleet.yaml")
+    return template["Parameters"]["Models"]["Default"].split(",")
+
+
+MODELS = [CHAT_MODEL] + [model for model in fleet_models() if model not in BIG_CHAT_MODELS]
 EFS_IP = "10.0.2.200"
 EFS_IP_B = "10.0.3.200"
 # Instances as infra/cloudformation/common/fleet.yaml names them: the designated puller and one other.
@@ -85,10 +102,11 @@ def seed_store(efs: Path, model: str) -> None:
 
 @pytest.fixture(scope="session")
 def efs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The shared model store both instances mount at /share, seeded with the chat model."""
+    """The shared model store both instances mount at /share, seeded with MODELS."""
     folder = tmp_path_factory.mktemp("efs")
     (folder / ".rehearsal-efs").touch()
-    seed_store(folder, CHAT_MODEL)
+    for model in MODELS:
+        seed_store(folder, model)
     return folder
 
 
@@ -107,7 +125,7 @@ def instances(built: Path, efs: Path, tmp_path_factory: pytest.TempPathFactory) 
                 agent.serve_on(instance.host_address)
 
             def configure(instance: Instance) -> None:
-                variables = extra_variables(CHAT_MODEL) + f" cloudwatch_agent_deb_url={agent.url(instance.host_address)}"
+                variables = extra_variables(",".join(MODELS)) + f" cloudwatch_agent_deb_url={agent.url(instance.host_address)}"
                 log = tmp_path_factory.getbasetemp() / f"{instance.name}-playbook.log"
                 started = time.monotonic()
                 instance.playbook = instance.apply_playbook(built / "playbook.zip", variables, log)  # type: ignore[attr-defined]
@@ -129,32 +147,115 @@ def chat(url: str, text: str, timeout: float = 120) -> requests.Response:
     })
 
 
-# The web app's origin in the rehearsal (on AWS, the Amplify app's URL), and the user pool's issuer.
-WEB_ORIGIN = "http://127.0.0.2:8443"
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+# The web app's origin in the rehearsal (on AWS, the Amplify app's URL: another origin than the
+# API's), on a free port (rehearsals of several checkouts may run at once), and the pool's issuer.
+WEB_HOST = "127.0.0.2"
+WEB_ORIGIN = f"http://{WEB_HOST}:{free_port(WEB_HOST)}"
 USER_POOL_ARN = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Rehearsal"
 ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Rehearsal"
 USER_POOL_KEY = b"rehearsal user pool key"
+DATABASE_SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:lks-db-master-Rehearsal"
+FUNCTIONS_SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:lks-fn-database-Rehearsal"
+API_TEMPLATE = REPO / "infra/cloudformation/us-east-1/api.yaml"
+
+
+def function_name(logical_id: str) -> str:
+    """The FunctionName api.yaml gives the function `logical_id` (the `functions` fixture's key)."""
+    return cloudformation.load(API_TEMPLATE)["Resources"][logical_id]["Properties"]["FunctionName"]
 
 
 @pytest.fixture(scope="session")
-def api(instances: list[Instance]) -> Iterator[Any]:
-    """The API stand-in from api.yaml with the template's parameter defaults, the Amplify origin
-    allowed, and the NLB's two ports relayed to the two rehearsed instances (zone a, zone b)."""
-    from api_standin import ApiStandIn
+def relays(instances: list[Instance]) -> Iterator[list[Any]]:
+    """The gateway NLB's two listeners, relayed to the two rehearsed instances (zone a, zone b)."""
     from nlb_standin import Relay
 
-    template_path = REPO / "infra/cloudformation/us-east-1/api.yaml"
-    template = cloudformation.load(template_path)
+    started = [Relay((instance.address, 11434)) for instance in instances[:2]]
+    yield started
+    for relay in started:
+        relay.close()
+
+
+@pytest.fixture(scope="session")
+def rds(bundle: Path) -> Iterator[Any]:
+    """PostgreSQL + pgvector standing for RDS: `cakap postgres` of the shipped bundle."""
+    from lambdas import Postgres
+
+    # Outside pytest's 0700 folders: PostgreSQL runs as an unprivileged user and reads its files.
+    folder = Path(tempfile.mkdtemp(prefix="cakap-rehearsal-rds-"))
+    postgres = Postgres(bundle / "bin/cakap", folder, free_port())
+    yield postgres
+    postgres.close()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def api_parameters(relays: list[Any], rds: Any) -> dict[str, str]:
+    """api.yaml's parameters as the deployment gives them (defaults, then the stacks' values),
+    with the rehearsal's addresses for the NLB, the database and the functions (lambdas.py)."""
+    from lambdas import ROUTED
+
+    template = cloudformation.load(API_TEMPLATE)
     parameters = {name: str(spec["Default"]) for name, spec in template["Parameters"].items() if "Default" in spec}
-    relays = [Relay((instance.address, 11434)) for instance in instances[:2]]
     parameters |= {"AllowedOrigin": WEB_ORIGIN, "UserPoolArn": USER_POOL_ARN, "GatewayNlbDnsName": "127.0.0.1",
                    "ZoneAPort": str(relays[0].port), "ZoneBPort": str(relays[1].port),
-                   "AWS::Region": "us-east-1", "AWS::Partition": "aws", "AWS::AccountId": "123456789012"}
-    stand_in = ApiStandIn(template_path, parameters, {}, {}, USER_POOL_KEY, ISSUER)
+                   "AWS::Region": "us-east-1", "AWS::Partition": "aws", "AWS::AccountId": "123456789012",
+                   "DatabaseSecretArn": DATABASE_SECRET_ARN, "FunctionsDatabaseSecretArn": FUNCTIONS_SECRET_ARN,
+                   "DatabaseHost": "127.0.0.1", "DatabasePort": str(rds.port), "DatabaseName": "postgres"}
+    for logical_id in ROUTED:
+        parameters[f"{logical_id}.Arn"] = f"arn:aws:lambda:us-east-1:123456789012:function:{function_name(logical_id)}"
+    return parameters
+
+
+@pytest.fixture(scope="session")
+def functions(api_parameters: dict[str, str], rds: Any, built: Path,
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The routed functions by name, their zips under the Runtime API emulator with the environment
+    api.yaml gives them, logged in as cakap_fn, after one run of the owner function as `cakap aws
+    deploy` invokes it (Deployer+DatabaseOwner.swift; lambdas.py states what is mapped)."""
+    from lambdas import OWNER, ROUTED, Function, archive_of, function_environment
+
+    template = cloudformation.load(API_TEMPLATE)
+    credentials = {DATABASE_SECRET_ARN: rds.secret,
+                   FUNCTIONS_SECRET_ARN: {"username": "cakap_fn", "password": secrets.token_urlsafe(24)}}
+
+    def start(logical_id: str) -> Any:
+        name = function_name(logical_id)
+        environment = function_environment(template, logical_id, api_parameters, credentials)
+        timeout = float(template["Resources"][logical_id]["Properties"]["Timeout"])
+        return Function(name, built / archive_of(template, logical_id), environment, tmp_path_factory.mktemp(name), timeout)
+
+    owner = start(OWNER)
+    try:
+        answer = owner({})  # `aws lambda invoke` with no payload
+    finally:
+        owner.close()
+    assert answer == {"schema": "current", "role": "cakap_fn"}, f"{answer}\n{owner.log_tail()}"
+    started: dict[str, Any] = {}
+    try:
+        for logical_id in ROUTED:
+            function = start(logical_id)
+            started[function.name] = function
+        yield started
+    finally:
+        for function in started.values():
+            function.close()
+
+
+@pytest.fixture(scope="session")
+def api(api_parameters: dict[str, str], functions: dict[str, Any]) -> Iterator[Any]:
+    """The API stand-in from api.yaml: the Amplify origin allowed, the HTTP_PROXY routes to the
+    NLB relays, the AWS_PROXY routes to the functions."""
+    from api_standin import ApiStandIn
+
+    stand_in = ApiStandIn(API_TEMPLATE, api_parameters, {}, functions, USER_POOL_KEY, ISSUER)
     yield stand_in
     stand_in.close()
-    for relay in relays:
-        relay.close()
 
 
 @pytest.fixture(scope="session")
