@@ -45,9 +45,14 @@ let package = Package(
             name: "CakapSettings",
             swiftSettings: swiftSettings
         ),
+        // One deadline race (no dependencies), for the services and for waiting on a child.
+        .target(
+            name: "Deadline",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "ChildProcess",
-            dependencies: ["CakapSettings"],
+            dependencies: ["CakapSettings", "Deadline"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -84,7 +89,7 @@ let package = Package(
         // The tutor's logic: Harper's findings, edits and spans, GLEU (no networking).
         .target(
             name: "Tutoring",
-            dependencies: ["ChildProcess", "ServiceShell"],
+            dependencies: ["ChildProcess", "ServiceShell", "Deadline"],
             swiftSettings: swiftSettings
         ),
         // Service libraries.
@@ -103,6 +108,7 @@ let package = Package(
             name: "LambdaRuntime",
             dependencies: [
                 "ServiceShell",
+                "Deadline",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

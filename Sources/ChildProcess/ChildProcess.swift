@@ -1,4 +1,5 @@
 import CakapSettings
+import Deadline
 import Foundation
 
 #if canImport(Glibc)
@@ -146,16 +147,8 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// The exit status, or nil when `timeout` passes first (the child keeps running).
     public func wait(atMost timeout: Duration) async -> Int32? {
-        await withTaskGroup(of: Int32?.self) { group in
-            group.addTask { await self.exit.waitUnlessCancelled() }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
+        let exit = self.exit
+        return (try? await withDeadline(timeout) { await exit.waitUnlessCancelled() }) ?? nil
     }
 
     /// Blocks the calling thread until the child exits (for synchronous command-line steps).

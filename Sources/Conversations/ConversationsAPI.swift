@@ -34,9 +34,7 @@ public struct ConversationsAPI: RoutedAPI {
                 "database error", metadata: ["request_id": "\(request.requestId)", "error": "\(error.detail)"])
             switch error.kind {
             case .unavailable:
-                return .error(
-                    503, "the database is unavailable; try again (request \(request.requestId))",
-                    headers: ["retry-after": "2"])
+                return .error(503, "the database is unavailable; try again (request \(request.requestId))")
             case .failed:
                 return .error(500, "internal error (request \(request.requestId))")
             }

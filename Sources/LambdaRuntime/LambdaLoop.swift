@@ -1,6 +1,6 @@
+import Deadline
 import Foundation
 import Logging
-import ServiceShell
 
 /// The runtime loop: next invocation → handler → response or error, for ever. A handler gets
 /// the time left before Lambda's deadline (less a margin to report in), and one that overruns it

@@ -1,5 +1,5 @@
+import Deadline
 import Foundation
-import ServiceShell
 
 /// A finding in LanguageTool's shape: where (UTF-16 offsets, as JavaScript and LanguageTool
 /// count), what, and what to write instead.

@@ -19,9 +19,7 @@ import Testing
         let stubborn = try ChildProcess(
             executable: "/bin/sh", arguments: ["-c", "trap '' TERM; sleep 30"], outputPath: nil)
         try await Task.sleep(for: .milliseconds(200))  // the trap is set
-        let started = ContinuousClock.now
         await stubborn.stop(gracePeriod: .milliseconds(300))
-        #expect(stubborn.exitStatus == Int32(137))  // 128 + SIGKILL
-        #expect(ContinuousClock.now - started < .seconds(20))  // not the 30 s sleep
+        #expect(stubborn.exitStatus == Int32(137))  // 128 + SIGKILL: killed, not the 30 s sleep's end
     }
 }

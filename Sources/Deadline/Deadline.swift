@@ -6,7 +6,8 @@ public struct DeadlineExceeded: Error, CustomStringConvertible, Sendable {
 
 /// `operation`'s result when it finishes within `budget`; otherwise it is cancelled and
 /// `DeadlineExceeded` is thrown. A budget of zero or less throws at once, without starting it.
-/// The one deadline of the services: the tutor's model calls and the Lambda handler's time left.
+/// The one deadline race of the code base: the tutor's model calls, the Lambda handler's time left
+/// and `ChildProcess.wait(atMost:)`.
 public func withDeadline<T: Sendable>(
     _ budget: Duration, _ operation: @escaping @Sendable () async throws -> T
 ) async throws -> T {
