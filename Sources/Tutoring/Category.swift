@@ -117,7 +117,9 @@ public enum Category: String, Sendable, CaseIterable, Codable {
                 if x.hasSuffix("ies"), String(x.dropLast(3)) + "y" == y { return .agreement }
             }
             if sameVerb(pair[0], pair[1]) { return .verbForm }
-            if editDistance(pair[0], pair[1]) <= max(1, min(pair[0].count, pair[1].count) / 3) { return .spelling }
+            if SpellingChoice.editDistance(pair[0], pair[1]) <= max(1, min(pair[0].count, pair[1].count) / 3) {
+                return .spelling
+            }
         }
         return .wordChoice
     }
@@ -152,21 +154,5 @@ public enum Category: String, Sendable, CaseIterable, Codable {
             }
         }
         return false
-    }
-
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let x = Array(a)
-        let y = Array(b)
-        var row = Array(0...y.count)
-        for i in 1...max(x.count, 1) where !x.isEmpty {
-            var previous = row[0]
-            row[0] = i
-            for j in stride(from: 1, through: y.count, by: 1) {
-                let current = row[j]
-                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (x[i - 1] == y[j - 1] ? 0 : 1))
-                previous = current
-            }
-        }
-        return x.isEmpty ? y.count : row[y.count]
     }
 }

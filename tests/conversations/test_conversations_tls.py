@@ -12,7 +12,7 @@ import uuid
 import zipfile
 from pathlib import Path
 
-import lambda_runtime_emulator as runtime
+import cakap_testing.lambda_runtime_emulator as runtime
 import pytest
 from conftest import REPOSITORY, Process, Stack, User, free_port
 from test_lambda import failed_initialisation, start_function

@@ -13,7 +13,7 @@ import uuid
 import zipfile
 from pathlib import Path
 
-import lambda_runtime_emulator as runtime
+import cakap_testing.lambda_runtime_emulator as runtime
 import pytest
 from conftest import CAKAP_HOME, REPOSITORY, Stack
 

@@ -10,7 +10,7 @@ import json
 import uuid
 from pathlib import Path
 
-import lambda_runtime_emulator as runtime
+import cakap_testing.lambda_runtime_emulator as runtime
 from conftest import REPOSITORY, Stack
 from test_lambda import bootstrap, start_function  # noqa: F401  (the shipped artefact, as a fixture)
 

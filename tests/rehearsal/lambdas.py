@@ -1,6 +1,6 @@
 """The Lambda functions of api.yaml (R-FN-1, R-FN-2): the real conversations-lambda.zip and
 tutor-lambda.zip from the artefacts, unpacked as Lambda unpacks them into /var/task, each
-`bootstrap` run under the Runtime API emulator of tests/conversations with the environment api.yaml
+`bootstrap` run under the Runtime API emulator (tests/cakap_testing) with the environment api.yaml
 gives the function, and a real PostgreSQL + pgvector (`cakap postgres` of the shipped bundle)
 standing for RDS. As `cakap aws deploy` does, the database owner function runs once first (the
 migrations, every function's vector index, the role cakap_fn); the routed functions then log in as
@@ -33,19 +33,15 @@ import os
 import queue
 import re
 import subprocess
-import sys
 import time
 import zipfile
 from pathlib import Path
 from typing import Any
 
+import cakap_testing.lambda_runtime_emulator as runtime  # the conversations tier's emulator, one copy
 import cloudformation
 
 REPO = Path(__file__).resolve().parents[2]
-# The conversations tier's emulator, imported as that tier imports it (one copy of the code). Appended,
-# not prepended: tests/conversations has its own conftest.py, which must not shadow this tier's.
-sys.path.append(str(REPO / "tests/conversations"))
-import lambda_runtime_emulator as runtime  # noqa: E402
 
 SECRET_REFERENCE = re.compile(r"\{\{resolve:secretsmanager:([^}]+?):SecretString:(\w+)\}\}")
 # The logical ids of api.yaml's functions the API's routes invoke, and of the one deploy invokes.
