@@ -66,7 +66,7 @@ DERIVED = {
     "log_mtld": ("mtld", np.log1p),
     "sqrt_unknown_share": ("unknown_share", np.sqrt),
 }
-# Error rates: their weights may only lower a score (`ScoreEngine.errorFeatures` enforces it).
+# Error rates: their weights may only lower a score (`ScoreCalibration.errorFeatures` enforces it).
 ERROR_FEATURES = {"log_grammar_per100", "log_spelling_per100", "log_conventions_per100"}
 LAMBDAS = [0.1, 1, 3, 10, 30, 100, 300, 1000, 3000, 10000]
 # The 384 embedding columns against the dozen features: one penalty for all let the embedding

@@ -38,63 +38,111 @@ struct EvalScores: AsyncParsableCommand {
         ("written_fluency", "Phraseology"), ("coherence", "Cohesion"), ("clarity", "Syntax"),
     ]
 
+    /// The human score columns the report and the features CSV read.
+    static let humanColumns = counterparts.map(\.human) + ["Conventions"]
+
     func run() async throws {
+        let rows = try ellipseRows()
+        let essays = rows.records.map { $0[rows.column("full_text")!] }
+        let paths = CakapPaths.fromEnvironment()
+        let wordLevels = WordLevels.load(path: paths.wordLevels)
+        if wordLevels.isEmpty { say("warning: no word levels at \(paths.wordLevels); run `cakap setup`") }
+        let harper = HarperProcess(executable: paths.harperCLI)
+        var measured = try Measured(essays: essays, harper: harper, wordLevels: wordLevels)
+        try await embed(essays, into: &measured)
+        measured.scores = essays.indices.map {
+            ScoreEngine.scores(
+                features: measured.features[$0], embedding: measured.vectors[$0], judgement: nil, language: .en)
+        }
+        try await judge(essays, into: &measured)
+        var text = report(rows: rows, measured: measured)
+        if let cefrSp { text += try cefrSection(folder: cefrSp, harper: harper, wordLevels: wordLevels) }
+        print(text)
+        if let report { try Data(text.utf8).write(to: URL(fileURLWithPath: report)) }
+        if let dumpFeatures {
+            try Data(Self.featuresCSV(rows: rows, measured: measured).utf8).write(
+                to: URL(fileURLWithPath: dumpFeatures))
+        }
+    }
+
+    /// What a run measured, essay by essay (indices are the CSV's records).
+    struct Measured {
+        var features: [ScoreFeatures]
+        var vectors: [[Float]?]
+        var scores: [Scores] = []
+        var judgements: [Judgement?]
+        var judgeSeconds: [Double] = []
+        var featureSeconds: Double
+        var embedSeconds: Double = 0
+
+        /// Each essay's features (Harper in batches of 100).
+        init(essays: [String], harper: HarperProcess, wordLevels: WordLevels) throws {
+            let started = Date()
+            var lints: [[HarperLint]] = []
+            for batch in stride(from: 0, to: essays.count, by: 100) {
+                lints += try harper.lint(Array(essays[batch..<min(batch + 100, essays.count)]))
+            }
+            features = zip(essays, lints).map { essay, lint in
+                ScoreFeatures.measure(
+                    conversation: [Turn(role: "user", content: essay)], lints: [lint], wordLevels: wordLevels)
+            }
+            featureSeconds = Date().timeIntervalSince(started)
+            vectors = Array(repeating: nil, count: essays.count)
+            judgements = Array(repeating: nil, count: essays.count)
+        }
+    }
+
+    /// The ELLIPSE CSV with every column the report reads, cut to `--limit`.
+    func ellipseRows() throws -> CSVTable {
         guard let data = FileManager.default.contents(atPath: ellipse) else {
             throw ValidationError("cannot read \(ellipse)")
         }
         var rows = try CSVTable(String(decoding: data, as: UTF8.self))
         if let limit { rows.records = Array(rows.records.prefix(limit)) }
-        guard let textColumn = rows.column("full_text") else {
-            throw ValidationError("\(ellipse) has no full_text column")
-        }
-        let humanColumns = Self.counterparts.map(\.human) + ["Conventions"]
-        for name in humanColumns where rows.column(name) == nil {
+        for name in ["full_text"] + Self.humanColumns where rows.column(name) == nil {
             throw ValidationError("\(ellipse) has no \(name) column")
         }
-        let essays = rows.records.map { $0[textColumn] }
-        let paths = CakapPaths.fromEnvironment()
-        let wordLevels = WordLevels.load(path: paths.wordLevels)
-        if wordLevels.isEmpty { say("warning: no word levels at \(paths.wordLevels); run `cakap setup`") }
-        let harper = HarperProcess(executable: paths.harperCLI)
-        var lints: [[HarperLint]] = []
+        return rows
+    }
+
+    /// Each essay's vector, from `--embed`'s worker or `--embeddings-from`'s CSV.
+    func embed(_ essays: [String], into measured: inout Measured) async throws {
         let started = Date()
-        for batch in stride(from: 0, to: essays.count, by: 100) {
-            lints += try harper.lint(Array(essays[batch..<min(batch + 100, essays.count)]))
-        }
-        let features = zip(essays, lints).map { essay, lint in
-            ScoreFeatures.measure(
-                conversation: [Turn(role: "user", content: essay)], lints: [lint], wordLevels: wordLevels)
-        }
-        let featureSeconds = Date().timeIntervalSince(started)
-        var vectors: [[Float]?] = Array(repeating: nil, count: essays.count)
-        let embedStarted = Date()
         if let embed {
-            try await withHTTPClient { client in
+            measured.vectors = try await withHTTPClient { client in
                 let embedder = OllamaTextEmbedder(baseURLs: [embed], httpClient: client)
-                for index in essays.indices {
-                    vectors[index] = try? await ScoreEngine.embedLearnerText(essays[index], with: embedder)
-                }
+                var vectors: [[Float]?] = []
+                for essay in essays { vectors.append(try? await ScoreEngine.embedLearnerText(essay, with: embedder)) }
+                return vectors
             }
         }
-        if let embeddingsFrom { vectors = try Self.embeddings(from: embeddingsFrom, count: essays.count) }
-        let embedSeconds = Date().timeIntervalSince(embedStarted)
+        if let embeddingsFrom { measured.vectors = try Self.embeddings(from: embeddingsFrom, count: essays.count) }
+        measured.embedSeconds = Date().timeIntervalSince(started)
+    }
+
+    /// With `--llm`, the model's judgement of the first `--judge-limit` essays, and how long each took.
+    func judge(_ essays: [String], into measured: inout Measured) async throws {
+        guard let llm else { return }
+        let (judgements, seconds) = try await withHTTPClient { client in
+            let judge = OllamaScoreJudge(baseURLs: [llm], model: model, httpClient: client)
+            var judgements: [Judgement?] = []
+            var seconds: [Double] = []
+            for essay in essays.prefix(judgeLimit) {
+                let begun = Date()
+                judgements.append(try? await judge.judge(String(essay.suffix(ScoreEngine.maxJudgeCharacters))))
+                seconds.append(Date().timeIntervalSince(begun))
+            }
+            return (judgements, seconds)
+        }
+        measured.judgements.replaceSubrange(0..<judgements.count, with: judgements)
+        measured.judgeSeconds = seconds
+    }
+
+    /// The markdown report: correlations per aspect and per feature, the judgement, timings, the band.
+    func report(rows: CSVTable, measured: Measured) -> String {
         let embedded = embed != nil || embeddingsFrom != nil
-        let scores = essays.indices.map {
-            ScoreEngine.scores(features: features[$0], embedding: vectors[$0], judgement: nil, language: .en)
-        }
-        var judgements: [Judgement?] = Array(repeating: nil, count: essays.count)
-        var judgeSeconds: [Double] = []
-        if let llm {
-            try await withHTTPClient { client in
-                let judge = OllamaScoreJudge(baseURLs: [llm], model: model, httpClient: client)
-                for index in essays.indices.prefix(judgeLimit) {
-                    let begun = Date()
-                    judgements[index] = try? await judge.judge(
-                        String(essays[index].suffix(ScoreEngine.maxJudgeCharacters)))
-                    judgeSeconds.append(Date().timeIntervalSince(begun))
-                }
-            }
-        }
+        let (essayCount, features, scores, judgements) =
+            (rows.records.count, measured.features, measured.scores, measured.judgements)
         func human(_ name: String) -> [Double] { rows.records.map { Double($0[rows.column(name)!]) ?? .nan } }
         func ours(_ aspect: String) -> [Double] {
             scores.map { Double($0.aspects.first { $0.id == aspect }!.score) }
@@ -103,7 +151,7 @@ struct EvalScores: AsyncParsableCommand {
         text +=
             "`cakap eval scores --ellipse \(ellipse)\(embed.map { " --embed \($0)" } ?? "")\(embeddingsFrom.map { " --embeddings-from \($0)" } ?? "")\(llm.map { " --llm \($0) --model \(model) --judge-limit \(judgeLimit)" } ?? "")` on \(Eval.GEC.today())\n\n"
         text +=
-            "\(essays.count) essays. Our 0–100 score of each aspect against the human 1–5 score of its counterpart. "
+            "\(essayCount) essays. Our 0–100 score of each aspect against the human 1–5 score of its counterpart. "
         text +=
             "The linear model was fitted on this same file (tools/calibrate_scores.py); its cross-validated figures "
         text +=
@@ -127,8 +175,8 @@ struct EvalScores: AsyncParsableCommand {
         }
         let judged = judgements.indices.filter { judgements[$0] != nil }
         if llm != nil {
-            let sorted = judgeSeconds.sorted()
-            text += "\nThe model's judgement (\(model)) on the first \(min(judgeLimit, essays.count)) essays: "
+            let sorted = measured.judgeSeconds.sorted()
+            text += "\nThe model's judgement (\(model)) on the first \(min(judgeLimit, essayCount)) essays: "
             text += "\(judged.count) answered"
             if !judged.isEmpty {
                 let judgeR = Correlation.pearson(judged.map { judgements[$0]!.overall }, judged.map { overall[$0] })
@@ -141,36 +189,37 @@ struct EvalScores: AsyncParsableCommand {
             }
             text += ".\n"
         }
-        text += String(format: "\nFeatures of all essays (Harper in batches of 100) took %.1f s", featureSeconds)
+        text += String(
+            format: "\nFeatures of all essays (Harper in batches of 100) took %.1f s", measured.featureSeconds)
         if embedded {
             text += String(
-                format: "; embeddings %.1f s (%d of %d essays embedded)", embedSeconds,
-                vectors.filter { $0 != nil }.count, essays.count)
+                format: "; embeddings %.1f s (%d of %d essays embedded)", measured.embedSeconds,
+                measured.vectors.filter { $0 != nil }.count, essayCount)
         }
         text += ".\n"
         let bands = scores.map { Double($0.cefr?.index ?? 0) }
         text += String(
             format: "\nThe CEFR band (A1 = 0 … C2 = 5) against the human Overall: Pearson r %.3f.\n",
             Correlation.pearson(bands, human("Overall")))
-        if let cefrSp { text += try cefrSection(folder: cefrSp, harper: harper, wordLevels: wordLevels) }
-        print(text)
-        if let report { try Data(text.utf8).write(to: URL(fileURLWithPath: report)) }
-        if let dumpFeatures {
-            let dimensions = vectors.compactMap { $0?.count }.first ?? 0
-            let vectorColumns = (0..<dimensions).map { "e\($0)" }
-            var csv =
-                (ScoreFeatures.modelFeatureNames + humanColumns + ["judge"] + vectorColumns).joined(separator: ",")
-                + "\n"
-            for (index, feature) in features.enumerated() {
-                let values =
-                    ScoreFeatures.modelFeatureNames.map { String(feature.value($0)) }
-                    + humanColumns.map { rows.records[index][rows.column($0)!] }
-                    + [judgements[index].map { String($0.overall) } ?? ""]
-                    + (vectors[index].map { $0.map { String($0) } } ?? Array(repeating: "", count: dimensions))
-                csv += values.joined(separator: ",") + "\n"
-            }
-            try Data(csv.utf8).write(to: URL(fileURLWithPath: dumpFeatures))
+        return text
+    }
+
+    /// `--dump-features`: each essay's features, human scores, judgement and vector (the input of
+    /// tools/calibrate_scores.py).
+    static func featuresCSV(rows: CSVTable, measured: Measured) -> String {
+        let dimensions = measured.vectors.compactMap { $0?.count }.first ?? 0
+        let vectorColumns = (0..<dimensions).map { "e\($0)" }
+        var csv =
+            (ScoreFeatures.modelFeatureNames + humanColumns + ["judge"] + vectorColumns).joined(separator: ",") + "\n"
+        for (index, feature) in measured.features.enumerated() {
+            let values =
+                ScoreFeatures.modelFeatureNames.map { String(feature.value($0)) }
+                + humanColumns.map { rows.records[index][rows.column($0)!] }
+                + [measured.judgements[index].map { String($0.overall) } ?? ""]
+                + (measured.vectors[index].map { $0.map { String($0) } } ?? Array(repeating: "", count: dimensions))
+            csv += values.joined(separator: ",") + "\n"
         }
+        return csv
     }
 }
 

@@ -129,42 +129,80 @@ public struct FeedbackEngine: Sendable {
         }
         let harper = try await checker.check([text]).first ?? []
         let (kept, enhancements) = Self.shownLints(harper: harper, text: text, wordLevels: wordLevels)
-        var rewrite: String?
-        if let candidate = await rewriteCandidate, Self.plausible(candidate, for: text) {
-            rewrite = candidate
-        }
         let scalars = Array(text.unicodeScalars)
-        var matches: [(start: Int, end: Int, match: Match)] = []
-        for lint in kept {
-            guard let category = Category.of(harperKind: lint.kind, rule: lint.rule),
-                lint.span.charStart >= 0, lint.span.charEnd <= scalars.count, lint.span.charStart < lint.span.charEnd
-            else { continue }
-            let original = Self.slice(scalars, lint.span.charStart, lint.span.charEnd)
-            let replacements = lint.suggestions.compactMap { suggestion -> String? in
-                var probe = lint
-                probe.suggestions = [suggestion]
-                guard let edit = probe.firstEdit else { return nil }
-                return edit.start == edit.end ? original + edit.replacement : edit.replacement
-            }.filter { $0 != original }
-            guard !replacements.isEmpty else { continue }
-            // Harper's own message in English; the template bank in Indonesian.
-            let explanation = Explanations.explain(category, from: original, to: replacements[0], in: language)
-            matches.append(
-                (
-                    lint.span.charStart, lint.span.charEnd,
-                    Match(
-                        offset: 0, length: 0, message: language == .en ? lint.message : explanation.message,
-                        shortMessage: explanation.short, replacements: replacements,
-                        rule: .init(
-                            id: lint.rule.hasPrefix("CAKAP_") ? lint.rule : "HARPER_\(lint.rule)", category: category))
-                ))
-        }
-        // The rewrite's edits that are narrow, classifiable fixes; free rewording (word choice,
-        // word order) from a small model is more often wrong than right, so it is not applied.
+        var findings = kept.compactMap { Self.finding(of: $0, scalars: scalars, language: language) }
         var applied: [TextEdit] = kept.compactMap(\.firstEdit)
-        let edits = rewrite.map { align(original: text, rewrite: $0) } ?? []
+        if let rewrite = await rewriteCandidate, Self.plausible(rewrite, for: text) {
+            for finding in rewriteFindings(rewrite, text: text, scalars: scalars, besides: findings, language: language)
+            {
+                findings.append(finding)
+                applied.append(
+                    TextEdit(start: finding.start, end: finding.end, replacement: finding.match.replacements[0]))
+            }
+        }
+        findings.sort { $0.start < $1.start }
+        var advice = LearnerAdvice.advice(
+            text: text, findings: findings.map { (Self.slice(scalars, $0.start, $0.end), $0.match) },
+            enhancements: enhancements, wordLevels: wordLevels, language: language)
+        if let fromModel = await adviceCandidate {
+            advice = ModelAdviceGate.merge(advice, fromModel, text: text, wordLevels: wordLevels)
+        }
+        let utf16 = Self.utf16Offsets(scalars)
+        return Feedback(
+            text: text, matches: findings.map { $0.placed(utf16) }, corrected: TextEdit.apply(applied, to: text),
+            advice: advice)
+    }
+
+    /// A finding at scalar offsets of the learner's text, before its UTF-16 offsets are set.
+    struct Located {
+        var start: Int
+        var end: Int
+        var match: Match
+
+        /// The match with its offset and length in UTF-16 code units (`utf16[scalar offset]`).
+        func placed(_ utf16: [Int]) -> Match {
+            var placed = match
+            placed.offset = utf16[start]
+            placed.length = utf16[end] - utf16[start]
+            return placed
+        }
+    }
+
+    /// A lint Harper (or a learner rule) found, as a finding with every replacement it offers; nil
+    /// for a lint of no category, outside the text, or with nothing to replace.
+    static func finding(of lint: HarperLint, scalars: [Unicode.Scalar], language: Language) -> Located? {
+        guard let category = Category.of(harperKind: lint.kind, rule: lint.rule),
+            lint.span.charStart >= 0, lint.span.charEnd <= scalars.count, lint.span.charStart < lint.span.charEnd
+        else { return nil }
+        let original = slice(scalars, lint.span.charStart, lint.span.charEnd)
+        let replacements = lint.suggestions.compactMap { suggestion -> String? in
+            var probe = lint
+            probe.suggestions = [suggestion]
+            guard let edit = probe.firstEdit else { return nil }
+            return edit.start == edit.end ? original + edit.replacement : edit.replacement
+        }.filter { $0 != original }
+        guard !replacements.isEmpty else { return nil }
+        // Harper's own message in English; the template bank in Indonesian.
+        let explanation = Explanations.explain(category, from: original, to: replacements[0], in: language)
+        return Located(
+            start: lint.span.charStart, end: lint.span.charEnd,
+            match: Match(
+                offset: 0, length: 0, message: language == .en ? lint.message : explanation.message,
+                shortMessage: explanation.short, replacements: replacements,
+                rule: .init(id: lint.rule.hasPrefix("CAKAP_") ? lint.rule : "HARPER_\(lint.rule)", category: category)))
+    }
+
+    /// The model rewrite's edits that are narrow, classifiable fixes, as findings: none that
+    /// overlaps another finding, none that changes a name. Free rewording (word choice, word order)
+    /// from a small model is more often wrong than right, so it is not taken.
+    func rewriteFindings(
+        _ rewrite: String, text: String, scalars: [Unicode.Scalar], besides taken: [Located], language: Language
+    ) -> [Located] {
+        var taken = taken
+        var found: [Located] = []
+        let edits = align(original: text, rewrite: rewrite)
         for (edit, category) in zip(edits, Category.of(edits)) where Self.trustedRewriteCategories.contains(category) {
-            guard !matches.contains(where: { $0.start < edit.end && edit.start < $0.end }) else { continue }
+            guard !taken.contains(where: { $0.start < edit.end && edit.start < $0.end }) else { continue }
             let original = Self.slice(scalars, edit.start, edit.end)
             guard edit.replacement != original else { continue }
             // A name is never "corrected" into another word ("Persib" → "Persia").
@@ -172,33 +210,17 @@ public struct FeedbackEngine: Sendable {
                 rule: "", kind: "Spelling", span: .init(charStart: edit.start, charEnd: edit.end), message: "",
                 suggestions: [], matchedText: original)
             guard !Self.isNameOrForeign(touched, scalars: scalars, wordLevels: wordLevels) else { continue }
-            applied.append(TextEdit(start: edit.start, end: edit.end, replacement: edit.replacement))
             let explanation = Explanations.explain(category, from: original, to: edit.replacement, in: language)
-            matches.append(
-                (
-                    edit.start, edit.end,
-                    Match(
-                        offset: 0, length: 0, message: explanation.message, shortMessage: explanation.short,
-                        replacements: [edit.replacement],
-                        rule: .init(id: "REWRITE_\(category.rawValue)", category: category))
-                ))
+            let finding = Located(
+                start: edit.start, end: edit.end,
+                match: Match(
+                    offset: 0, length: 0, message: explanation.message, shortMessage: explanation.short,
+                    replacements: [edit.replacement],
+                    rule: .init(id: "REWRITE_\(category.rawValue)", category: category)))
+            found.append(finding)
+            taken.append(finding)
         }
-        let corrected = TextEdit.apply(applied, to: text)
-        let utf16 = Self.utf16Offsets(scalars)
-        let ordered = matches.sorted { $0.start < $1.start }
-        let sorted = ordered.map { item -> Match in
-            var match = item.match
-            match.offset = utf16[item.start]
-            match.length = utf16[item.end] - utf16[item.start]
-            return match
-        }
-        var advice = LearnerAdvice.advice(
-            text: text, findings: ordered.map { (Self.slice(scalars, $0.start, $0.end), $0.match) },
-            enhancements: enhancements, wordLevels: wordLevels, language: language)
-        if let fromModel = await adviceCandidate {
-            advice = ModelAdviceGate.merge(advice, fromModel, text: text, wordLevels: wordLevels)
-        }
-        return Feedback(text: text, matches: sorted, corrected: corrected, advice: advice)
+        return found
     }
 
     /// Longer messages get Harper's findings only: a small model's rewrite of a long text takes

@@ -179,180 +179,45 @@ public struct ScoreEngine: Sendable {
     public static func scores(
         features: ScoreFeatures, embedding: [Float]? = nil, judgement: Judgement?, language: Language
     ) -> Scores {
-        let id = language == .id
-        let inputs = ScoreCalibration.features.map { features.value($0) }
-        let useEmbedding = embedding?.count == ScoreCalibration.embeddingDimensions && embedding?.isEmpty == false
-        func calibrated(_ aspect: Aspect) -> Double {
-            let models = useEmbedding ? ScoreCalibration.withEmbedding : ScoreCalibration.featuresOnly
-            guard let model = models.model(for: aspect) else { return 3 }
-            let values = useEmbedding ? inputs + embedding!.map(Double.init) : inputs
-            var value = model.intercept
-            for index in values.indices where index < model.weights.count && model.deviations[index] > 0 {
-                // Chat text is shorter than the essays the model was fitted on: inputs are held within
-                // three deviations of the essays' mean, and MTLD (unstable under 50 words) is neutral.
-                var standardised = (values[index] - model.means[index]) / model.deviations[index]
-                if index < ScoreCalibration.features.count,
-                    ["mtld", "log_mtld"].contains(ScoreCalibration.features[index]),
-                    features.words < ScoreEngine.minimumWordsForDiversity
-                {
-                    standardised = 0
-                }
-                // More mistakes never raise a score (issue 18), whatever a refit gives these weights.
-                let isErrorRate =
-                    index < ScoreCalibration.features.count
-                    && Self.errorFeatures.contains(ScoreCalibration.features[index])
-                let weight = isErrorRate ? min(model.weights[index], 0) : model.weights[index]
-                value += weight * standardised.clamped(to: -3...3)
-            }
-            return value
+        func estimate(_ aspect: Aspect) -> Double {
+            ScoreCalibration.estimate(aspect, features: features, embedding: embedding)
         }
         /// ELLIPSE's 1–5 onto 0–100.
         func percent(_ scale: Double) -> Int { Int(((scale - 1) / 4 * 100).rounded().clamped(to: 0...100)) }
-        var overallScale = calibrated(.overall)
+        var overallScale = estimate(.overall)
         if let judgement {
             let weight = ScoreCalibration.judgeWeight
             overallScale = (1 - weight) * overallScale + weight * judgement.overall.clamped(to: 1...5)
         }
-        let noText = features.words == 0
-        let overall = noText ? 0 : percent(overallScale)
-        func aspect(_ aspect: Aspect, _ score: Int, _ reason: String) -> AspectScore {
-            AspectScore(
-                id: aspect.rawValue, label: aspect.label(language), score: noText ? 0 : score.clamped(to: 0...100),
-                reason: noText ? (id ? "Belum ada tulisan untuk dinilai." : "Nothing written yet to score.") : reason)
-        }
-        let f = features
-        let top = f.errorsPer100ByCategory.max { $0.value < $1.value }
-        let grammarReason =
-            f.grammarErrorsPer100 + f.spellingErrorsPer100 < 0.5
-            ? (id ? "Hampir tidak ada kesalahan tata bahasa." : "Almost no grammar mistakes found.")
-            : (id
-                ? "\(format(f.grammarErrorsPer100 + f.spellingErrorsPer100)) kesalahan per 100 kata\(top.map { ", terbanyak: \(Category(rawValue: $0.key).map { Explanations.explain($0, from: "", to: "", in: .id).short } ?? $0.key)" } ?? "")."
-                : "\(format(f.grammarErrorsPer100 + f.spellingErrorsPer100)) mistakes per 100 words\(top.map { ", mostly \(Category(rawValue: $0.key).map { Explanations.explain($0, from: "", to: "", in: .en).short.lowercased() } ?? $0.key)" } ?? "").")
-        let advanced = Int((f.advancedWordShare * 100).rounded())
-        // Comprehension: how closely each reply follows the partner's turn before it (all-minilm
-        // cosine; question–answer pairs score about 0.1–0.5) and how many questions were answered.
-        var comprehensionParts: [Double] = []
-        var comprehensionReasons: [String] = []
-        if let relevance = f.relevance {
-            comprehensionParts.append(40 + 150 * (relevance - 0.1))
-            comprehensionReasons.append(
-                id
-                    ? "jawabanmu \(relevance > 0.2 ? "nyambung dengan" : "kurang nyambung dengan") pesan partner (kemiripan \(format(relevance)))"
-                    : "your replies \(relevance > 0.2 ? "follow" : "drift from") what your partner said (similarity \(format(relevance)))"
-            )
-        }
-        if let answered = f.answeredShare {
-            comprehensionParts.append(40 + 60 * answered)
-            comprehensionReasons.append(
-                id
-                    ? "kamu menjawab \(Int(answered * 100))% pertanyaan partner"
-                    : "you answered \(Int(answered * 100))% of your partner's questions")
-        }
-        let comprehension: (Int, String) =
-            comprehensionParts.isEmpty
-            ? (
-                overall,
-                id
-                    ? "Belum ada pesanmu yang menjawab pesan partner."
-                    : "None of your messages replies to a partner turn yet."
-            )
-            : (
-                Int(comprehensionParts.reduce(0, +) / Double(comprehensionParts.count)),
-                Self.sentence(comprehensionReasons.joined(separator: id ? "; " : "; "))
-            )
-        let responsiveness: (Int, String)
-        if let answered = f.answeredShare {
-            responsiveness = (
-                Int(30 + 50 * answered + 10 * Double(min(f.questions, 2))),
-                id
-                    ? "Menjawab \(Int(answered * 100))% pertanyaan, bertanya balik \(f.questions) kali."
-                    : "Answered \(Int(answered * 100))% of questions and asked \(f.questions) back."
-            )
-        } else {
-            responsiveness = (
-                min(100, overall + 10 * min(f.questions, 2)),
-                id
-                    ? "Partner belum bertanya; kamu bertanya \(f.questions) kali."
-                    : "No partner questions yet; you asked \(f.questions)."
-            )
-        }
-        let etiquetteScore = Int(
-            75 + 8 * Double(min(f.politeMarkers, 3)) - 200 * f.shoutingShare - 25 * Double(f.rudeWords))
-        let etiquetteReason: String
-        if f.rudeWords > 0 {
-            etiquetteReason = id ? "Ada kata kasar; tetap sopan ya." : "Some rude words; keep it friendly."
-        } else if f.shoutingShare > 0.1 {
-            etiquetteReason = id ? "Banyak huruf kapital terasa seperti berteriak." : "Many capitals read as shouting."
-        } else if f.politeMarkers > 0 {
-            etiquetteReason = id ? "Ramah dan sopan (salam, terima kasih)." : "Friendly and polite (greetings, thanks)."
-        } else {
-            etiquetteReason =
-                id
-                ? "Sopan; salam atau terima kasih membuatnya lebih hangat."
-                : "Polite; a greeting or thanks would make it warmer."
-        }
-        let aspects = [
-            aspect(
-                .writtenFluency, percent(calibrated(.writtenFluency)),
-                id
-                    ? "Rata-rata \(format(f.meanSentenceLength)) kata per kalimat, \(format(f.connectivesPer100)) kata penghubung per 100 kata."
-                    : "\(format(f.meanSentenceLength)) words per sentence on average, \(format(f.connectivesPer100)) linking words per 100."
-            ),
-            aspect(
-                .vocabulary, percent(calibrated(.vocabulary)),
-                id
-                    ? "Keragaman kata (MTLD) \(format(f.mtld)); \(advanced)% kata di level B2 ke atas."
-                    : "Word variety (MTLD) \(format(f.mtld)); \(advanced)% of words at B2 or above."),
-            aspect(.grammar, percent(calibrated(.grammar)), grammarReason),
-            aspect(.comprehension, comprehension.0, comprehension.1),
-            aspect(
-                .coherence, percent(calibrated(.coherence)),
-                id
-                    ? "\(format(f.subordinatorsPerSentence)) anak kalimat dan \(format(f.connectivesPer100)) kata penghubung per 100 kata."
-                    : "\(format(f.subordinatorsPerSentence)) linked clauses per sentence, \(format(f.connectivesPer100)) linking words per 100."
-            ),
-            aspect(.digitalEtiquette, etiquetteScore, etiquetteReason),
-            aspect(.responsiveness, responsiveness.0, responsiveness.1),
-            aspect(
-                .clarity, percent(calibrated(.clarity)),
-                id
-                    ? "\(format(f.conventionErrorsPer100)) kesalahan huruf kapital/tanda baca per 100 kata; panjang kalimat \(format(f.meanSentenceLength))."
-                    : "\(format(f.conventionErrorsPer100)) capital/punctuation slips per 100 words; sentences of \(format(f.meanSentenceLength)) words."
-            ),
-            aspect(
-                .overall, overall,
-                judgement.map { $0.reason.isEmpty ? "" : $0.reason }.flatMap {
-                    $0.isEmpty ? nil : String($0.prefix(200))
+        let overall = percent(overallScale)
+        let reasons = ScoreReasons(features: features, language: language)
+        let aspects = Aspect.allCases.map { aspect in
+            let (score, reason): (Int, String) =
+                switch aspect {
+                case .comprehension: reasons.comprehension(fallback: overall)
+                case .responsiveness: reasons.responsiveness(fallback: overall)
+                case .digitalEtiquette: reasons.etiquette()
+                case .overall: (overall, reasons.overall(judgement: judgement))
+                case .writtenFluency, .vocabulary, .grammar, .coherence, .clarity:
+                    (percent(estimate(aspect)), reasons.calibrated(aspect))
                 }
-                    ?? (id
-                        ? "Gabungan tata bahasa, kosakata dan kelancaran."
-                        : "Grammar, vocabulary and fluency together.")),
-        ]
+            return features.words == 0
+                ? AspectScore(
+                    id: aspect.rawValue, label: aspect.label(language), score: 0, reason: reasons.nothingWritten)
+                : AspectScore(
+                    id: aspect.rawValue, label: aspect.label(language), score: score.clamped(to: 0...100),
+                    reason: reason)
+        }
         guard features.words >= minimumWordsForBand else {
-            let message =
-                id
-                ? "Terus mengobrol: dari \(features.words) kata belum bisa ditentukan level dan nilai keseluruhan (minimal \(minimumWordsForBand) kata)."
-                : "Keep talking: \(features.words) words are not enough for a level or an overall score (at least \(minimumWordsForBand))."
             return Scores(
-                aspects: aspects.filter { $0.id != Aspect.overall.rawValue }, cefr: nil, keepTalking: message,
-                features: features, judgement: judgement)
+                aspects: aspects.filter { $0.id != Aspect.overall.rawValue }, cefr: nil,
+                keepTalking: reasons.keepTalking(minimumWords: minimumWordsForBand), features: features,
+                judgement: judgement)
         }
         return Scores(
             aspects: aspects, cefr: CEFRBand.ofText(features: features, overall: overall), keepTalking: nil,
-            features: features,
-            judgement: judgement)
+            features: features, judgement: judgement)
     }
-
-    /// The features that count mistakes: their weights may only lower a score.
-    static let errorFeatures = Set([
-        "grammar_per100", "spelling_per100", "conventions_per100", "log_grammar_per100", "log_spelling_per100",
-        "log_conventions_per100",
-    ]).union(ScoreFeatures.categoryRateNames)
-
-    static func format(_ value: Double) -> String { String(format: "%.1f", value) }
-
-    /// Capitalised, with a full stop.
-    static func sentence(_ text: String) -> String { text.prefix(1).uppercased() + text.dropFirst() + "." }
 }
 
 func cosine(_ a: [Float], _ b: [Float]) -> Double {
