@@ -21,6 +21,9 @@ extension AWS {
         var stacks: String = Repository.root + "/infra/stacks.json"
 
         func run() async throws {
+            guard FileManager.default.fileExists(atPath: web) else {
+                throw ValidationError("no web artefact at \(web): run scripts/build-artefacts, or pass --web")
+            }
             let outputs = [
                 "lks-api": ["ApiUrl": apiUrl], "lks-auth": ["UserPoolId": userPoolId, "UserPoolClientId": clientId],
             ]
