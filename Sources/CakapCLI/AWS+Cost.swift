@@ -14,7 +14,8 @@ extension AWS {
             let estimate: CostEstimate
             do {
                 estimate = try CostEstimate.load(
-                    model: Repository.root + "/infra/cost-model.json", prices: Repository.root + "/infra/prices.json")
+                    model: try Repository.path("infra/cost-model.json"),
+                    prices: try Repository.path("infra/prices.json"))
             } catch let error as DeploymentError {
                 throw ValidationError(error.description)
             }

@@ -8,22 +8,31 @@ struct AWSOptions: ParsableArguments {
     @Option(help: "Send every aws call to this endpoint instead of AWS (a stand-in such as moto).")
     var endpointURL: String?
     @Option(help: "Only these stacks (comma-separated), in plan order.") var only: String?
-    @Option(help: "The stack plan.") var stacks: String = Repository.root + "/infra/stacks.json"
+    @Option(help: "The stack plan (default: infra/stacks.json of the checkout, see CAKAP_REPOSITORY).")
+    var stacks: String?
 
     var selection: Set<String>? {
         only.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
     }
 
+    /// The checkout the plan's templates (and the artefact build) come from.
+    func repository() throws -> String { try Repository.stackPlan(stacks).repository }
+
     func deployer() throws -> Deployer {
-        let plan: StackPlan
+        let (plan, repository) = try Self.loadPlan(stacks)
+        return Deployer(
+            plan: plan, repository: repository, cloud: AWSCommandLine(endpointURL: endpointURL),
+            progress: { say($0) })
+    }
+
+    /// The stack plan (`stacks`, else the checkout's) and the checkout its templates are in.
+    static func loadPlan(_ stacks: String?) throws -> (plan: StackPlan, repository: String) {
+        let location = try Repository.stackPlan(stacks)
         do {
-            plan = try StackPlan.load(fromFile: stacks, repository: Repository.root)
+            return (try StackPlan.load(fromFile: location.file, repository: location.repository), location.repository)
         } catch let error as DeploymentError {
             throw ValidationError(error.description)
         }
-        return Deployer(
-            plan: plan, repository: Repository.root, cloud: AWSCommandLine(endpointURL: endpointURL),
-            progress: { say($0) })
     }
 }
 
@@ -34,15 +43,17 @@ extension AWS {
             abstract: "Build the artefacts and deploy the stacks of both regions in order (needs the aws CLI).")
 
         @OptionGroup var options: AWSOptions
-        @Option(help: "Artefact folder.") var artefacts: String = Repository.root + "/.build/artefacts"
+        @Option(help: "Artefact folder (default: .build/artefacts of the checkout).") var artefacts: String?
         @Flag(help: "Use the artefacts already in the folder instead of building them.") var skipBuild = false
 
         func run() async throws {
             let deployer = try options.deployer()
+            let repository = try options.repository()
+            let artefacts = self.artefacts ?? repository + "/.build/artefacts"
             if !skipBuild {
                 say("building artefacts into \(artefacts) (scripts/build-artefacts) …")
                 try CommandRunner().run(
-                    [Repository.root + "/scripts/build-artefacts", artefacts], logTo: artefacts + ".log")
+                    [repository + "/scripts/build-artefacts", artefacts], logTo: artefacts + ".log")
             }
             // One file per artefact, named after it (scripts/build-artefacts writes them so).
             var files: [String: String] = [:]

@@ -19,7 +19,7 @@ extension AWS {
 
         func run() async throws {
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: Repository.root + "/scripts/rehearse")
+            process.executableURL = URL(fileURLWithPath: try Repository.path("scripts/rehearse"))
             process.arguments = pytestOptions
             try process.run()
             process.waitUntilExit()

@@ -11,26 +11,26 @@ extension AWS {
             commandName: "web-bundle",
             abstract: "Write the web app's Amplify bundle with the config.js a deploy makes, from given outputs.")
 
-        @Option(help: "The web artefact (web.zip of scripts/build-artefacts).")
-        var web: String = Repository.root + "/.build/artefacts/web.zip"
+        @Option(help: "The web artefact (default: .build/artefacts/web.zip beside the stack plan's checkout).")
+        var web: String?
         @Option(help: "The API's stage URL (lks-api's ApiUrl).") var apiUrl: String
         @Option(help: "The user pool id (lks-auth's UserPoolId).") var userPoolId: String
         @Option(help: "Its app client id (lks-auth's UserPoolClientId).") var clientId: String
         @Option(help: "Where to write the bundle (replaced if it exists).") var output: String
-        @Option(help: "The stack plan (its regions are the ones the app offers).")
-        var stacks: String = Repository.root + "/infra/stacks.json"
+        @Option(help: "The stack plan, whose regions the app offers (default: infra/stacks.json of the checkout).")
+        var stacks: String?
 
         func run() async throws {
+            let (plan, repository) = try AWSOptions.loadPlan(stacks)
+            let web = self.web ?? repository + "/.build/artefacts/web.zip"
+            guard FileManager.default.fileExists(atPath: web) else {
+                throw ValidationError("no web artefact at \(web): run scripts/build-artefacts, or pass --web")
+            }
             let outputs = [
                 "lks-api": ["ApiUrl": apiUrl], "lks-auth": ["UserPoolId": userPoolId, "UserPoolClientId": clientId],
             ]
             let configured: String
             do {
-                // The plan's templates are checked beside the plan itself (infra/stacks.json of a
-                // checkout), not where this binary was compiled: the bundle's cakap runs elsewhere.
-                let repository = URL(fileURLWithPath: stacks).deletingLastPathComponent()
-                    .deletingLastPathComponent().path
-                let plan = try StackPlan.load(fromFile: stacks, repository: repository)
                 let deployer = Deployer(
                     plan: plan, repository: repository, cloud: AWSCommandLine(endpointURL: nil),
                     progress: { say($0) })

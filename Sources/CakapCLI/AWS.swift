@@ -13,15 +13,11 @@ struct AWS: AsyncParsableCommand {
             abstract: "The ordered stacks with region, template, parameters and dependencies (checked).")
 
         @Flag(help: "Machine-readable output.") var json = false
-        @Option(help: "The stack plan.") var stacks: String = Repository.root + "/infra/stacks.json"
+        @Option(help: "The stack plan (default: infra/stacks.json of the checkout, see CAKAP_REPOSITORY).")
+        var stacks: String?
 
         func run() async throws {
-            let plan: StackPlan
-            do {
-                plan = try StackPlan.load(fromFile: stacks, repository: Repository.root)
-            } catch let error as DeploymentError {
-                throw ValidationError(error.description)
-            }
+            let (plan, _) = try AWSOptions.loadPlan(stacks)
             if json {
                 let document = plan.stacks.enumerated().map { index, stack -> [String: Any] in
                     [

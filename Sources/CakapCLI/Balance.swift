@@ -18,7 +18,7 @@ struct Balance: AsyncParsableCommand {
     @Option(help: "Admin port (/metrics, /targets).") var adminPort: Int
     @Option(help: "Address to listen on.") var host: String = "127.0.0.1"
     @Option(help: "A pool: name=url[@zone],url[@zone]. Repeat per pool.") var pool: [String] = []
-    @Option(help: "Topology file (path rules).") var topology: String = Repository.root + "/config/topology.json"
+    @Option(help: "Topology file, path rules (default: config/topology.json of the checkout).") var topology: String?
     @Option(help: "Seconds between health checks.") var healthInterval: Double = 1
     @Option(help: "Connections kept to one worker at once (AsyncHTTPClient's own default is 8).")
     var upstreamConnections: Int = HTTPForwarder.defaultConnectionsPerUpstream
@@ -27,7 +27,8 @@ struct Balance: AsyncParsableCommand {
         bootstrapLogging()
         let logger = Logger(label: "cakap.lb.\(region)")
         var configuration = BalancerConfiguration(
-            region: region, port: port, adminPort: adminPort, topology: try Topology.load(fromFile: topology),
+            region: region, port: port, adminPort: adminPort,
+            topology: try Topology.load(fromFile: topology ?? Repository.path("config/topology.json")),
             pools: [:])
         configuration.host = host
         configuration.healthInterval = .milliseconds(Int64(healthInterval * 1000))

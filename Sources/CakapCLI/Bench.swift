@@ -44,7 +44,7 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        let driver = Repository.root + "/tools/bench/bench.py"
+        let driver = try Repository.path("tools/bench/bench.py")
         guard FileManager.default.fileExists(atPath: driver) else {
             throw ValidationError("the bench driver is missing at \(driver)")
         }

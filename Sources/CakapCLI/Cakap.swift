@@ -25,11 +25,3 @@ struct PathOptions: ParsableArguments {
         return paths
     }
 }
-
-/// The repository this binary was built from (for `tools/`), found from this source file's path.
-enum Repository {
-    static var root: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path
-    }
-}

@@ -15,13 +15,14 @@ struct EvalPartner: AsyncParsableCommand {
 
     @Option(help: "Base URL of a worker or balancer (its /api/chat).") var llm: String = "http://127.0.0.1:11434"
     @Option(help: "The chat model.") var model: String = "smollm2:135m"
-    @Option(help: "Dialogues (JSON): id, level, scenario, turns.")
-    var dialogues: String = Repository.root + "/tests/support/partner-dialogues.json"
+    @Option(help: "Dialogues (JSON): id, level, scenario, turns (default: tests/support/partner-dialogues.json).")
+    var dialogues: String?
     @Option(help: "Write the markdown report here.") var report: String?
     @Option(help: "Only the first N dialogues.") var limit: Int?
     @Flag(help: "Exit with status 1 when a target of issue 17 is missed.") var check = false
 
     func run() async throws {
+        let dialogues = try self.dialogues ?? Repository.path("tests/support/partner-dialogues.json")
         guard let data = FileManager.default.contents(atPath: dialogues),
             var cases = try? JSONDecoder().decode([PartnerDialogue].self, from: data)
         else { throw ValidationError("cannot read the dialogues in \(dialogues)") }

@@ -9,11 +9,12 @@ struct Setup: AsyncParsableCommand {
 
     @OptionGroup var pathOptions: PathOptions
 
-    @Option(help: "Folder holding convert_minilm_gguf.py.")
-    var tools: String = Repository.root + "/tools"
+    @Option(help: "Folder holding convert_minilm_gguf.py (default: tools/ of the checkout).")
+    var tools: String?
 
     func run() async throws {
         let paths = pathOptions.paths
+        let tools = try self.tools ?? Repository.path("tools")
         say("cakap setup: cache \(paths.home), models \(paths.models)")
         let started = ContinuousClock.now
         do {

@@ -25,8 +25,8 @@ struct Up: AsyncParsableCommand {
     @Option(help: "Conversations service port (default 11801).") var conversationsPort: Int?
     @Option(help: "Data folder (identity users, database, logs); default $CAKAP_HOME/local.") var data: String?
     @Option(help: "Seconds before a worker that exited is started again (default 5).") var restartDelay: Double?
-    @Option(help: "Topology file.") var topology: String = Repository.root + "/config/topology.json"
-    @Option(help: "Static web app folder served by the edge.") var web: String = Repository.root + "/web"
+    @Option(help: "Topology file (default: config/topology.json of the checkout).") var topology: String?
+    @Option(help: "Static web app folder served by the edge (default: web/ of the checkout).") var web: String?
     @Option(
         help: ArgumentHelp(
             "Another origin the edge allows by CORS, e.g. http://localhost:3000 for the brief's reference client. Repeat.",
@@ -41,7 +41,10 @@ struct Up: AsyncParsableCommand {
         let paths = pathOptions.paths
         // Checked before provisioning: a mistyped origin must not wait for a build.
         let origins = try Self.corsOrigins(flags: corsOrigin, environment: ProcessEnvironment.current)
-        try Provisioner(paths: paths, toolsDirectory: Repository.root + "/tools").setUpEverything()
+        let repository = try Repository.root()
+        let topology = self.topology ?? repository + "/config/topology.json"
+        let web = self.web ?? repository + "/web"
+        try Provisioner(paths: paths, toolsDirectory: repository + "/tools").setUpEverything()
         let file = try config.map(UpConfigurationFile.load) ?? UpConfigurationFile()
         var plan = FleetPlan(
             topology: try Topology.load(fromFile: topology), small: small || (file.small ?? false),

@@ -16,6 +16,10 @@ public enum Settings {
         "CAKAP_LLAMA_SERVER", default: "$CAKAP_HOME/engines/llama.cpp-<version>/build/bin/llama-server",
         "the llama-server the worker supervises (on AWS the bundle's, set by worker.env)",
         programs: [.worker, .setup])
+    public static let repository = Setting(
+        "CAKAP_REPOSITORY", default: "the working directory's checkout, else the one holding this cakap",
+        "the checkout whose infra/, config/, tools/, web/, scripts/ the commands use (aws, up, lb, setup, bench)",
+        programs: [.cli, .aws])
     public static let logLevel = Setting(
         "CAKAP_LOG_LEVEL", default: "info", "log level of cakap's servers (trace … critical)", programs: [.cli])
     public static let userHome = Setting(
@@ -165,7 +169,7 @@ public enum Settings {
 
     /// The registry, in the order `cakap config` prints it.
     public static let all: [Setting] = [
-        home, models, llamaServer, logLevel, userHome, path, libraryPath,
+        home, models, llamaServer, repository, logLevel, userHome, path, libraryPath,
         numParallel, maxQueue, keepAlive, contextLength, numThreads, registry, pullHosts, loadTimeout, drainTimeout,
         maxBodyBytes, logDirectory, corsOrigins, logPrompts, maxContextLength, maxEngines, pullModels, pullMaxBytes,
         runtimeAPI, taskRoot, function, harper, wordLevels, llmURLs, tutorModel, modelTimeout, conversationsURL,

@@ -66,6 +66,46 @@ import Testing
         #expect(try deployer.templateArguments(for: small, outputs: &outputs).first == "--template-body")
     }
 
+    /// Issue 20: an SSM-typed image parameter re-resolved on every update and replaced every
+    /// instance when Canonical published a new AMI. The id is read once, at create, and kept (R-LLM-2).
+    @Test func theImageIdIsReadWhenTheStackIsCreatedAndKeptOnEveryUpdate() throws {
+        func natParameters(status: String?) throws -> (parameters: [[String: Any]], ssmReads: Int) {
+            let cloud = ScriptedCloud()
+            if let status {
+                cloud.on("describe-stacks", "Stacks[0].StackStatus", answer: "\"\(status)\"")
+            } else {
+                cloud.on(
+                    "describe-stacks", "Stacks[0].StackStatus", failWith: "Stack with id lks-nat-zone-a does not exist")
+            }
+            for (stack, outputs) in [
+                ("lks-network-zone-a", ["PublicSubnetId": "subnet-1", "PrivateRouteTableId": "rtb-1"]),
+                ("lks-security-zone-a", ["NatSecurityGroupId": "sg-1"]),
+                ("lks-artefacts-zone-a", ["AlarmTopicArn": "arn:aws:sns:us-east-1:1:lks-alarms-zone-a"]),
+            ] {
+                let json = outputs.map { #"{"OutputKey": "\#($0.key)", "OutputValue": "\#($0.value)"}"# }
+                cloud.on("describe-stacks", stack, "Stacks[0].Outputs", answer: "[" + json.joined(separator: ",") + "]")
+            }
+            cloud.on("ssm", "get-parameter", answer: #""ami-0new""#)
+            _ = try deployer(cloud).deploy(artefactFiles: [:], only: ["lks-nat-zone-a"])
+            let call = try #require(cloud.commands(status == nil ? "create-stack" : "update-stack").first)
+            let text = call[try #require(call.firstIndex(of: "--parameters")) + 1]
+            let parameters = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]])
+            return (parameters, cloud.commands("get-parameter").count)
+        }
+        func image(_ parameters: [[String: Any]]) -> [String: Any]? {
+            parameters.first { $0["ParameterKey"] as? String == "NatImageId" }
+        }
+        let created = try natParameters(status: nil)
+        #expect(created.ssmReads == 1)
+        #expect(image(created.parameters)?["ParameterValue"] as? String == "ami-0new")
+        for status in ["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"] {
+            let updated = try natParameters(status: status)
+            #expect(updated.ssmReads == 0, "\(status)")
+            #expect(image(updated.parameters)?["UsePreviousValue"] as? Bool == true, "\(status)")
+            #expect(image(updated.parameters)?["ParameterValue"] == nil, "\(status)")
+        }
+    }
+
     @Test func teardownGoesOnPastAFailedStackRetriesItAndNamesIt() throws {
         let cloud = ScriptedCloud()
         cloud.on("cloudformation", "list-stacks", answer: #"["lks-monitoring"]"#)

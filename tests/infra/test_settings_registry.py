@@ -32,14 +32,15 @@ def swift_sources() -> list[Path]:
 
 
 def test_nothing_outside_the_registry_reads_the_environment() -> None:
-    """No ProcessInfo environment, getenv or literal `environment["X"]` read outside CakapSettings."""
+    """No ProcessInfo environment, getenv or literal `environment["X"]` / `ProcessEnvironment.current["X"]`
+    read outside CakapSettings."""
     offenders = []
     for path in swift_sources():
         for number, line in enumerate(path.read_text().splitlines(), 1):
             code = line.split("//", 1)[0]
             if "ProcessInfo.processInfo.environment" in code or re.search(r"\bgetenv\(", code):
                 offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
-            for match in re.finditer(r'environment\["([A-Z][A-Z0-9_]*)"\](?!\s*=[^=])', code):
+            for match in re.finditer(r'(?:environment|current)\["([A-Z][A-Z0-9_]*)"\](?!\s*=[^=])', code):
                 offenders.append(f"{path.relative_to(ROOT)}:{number}: reads {match.group(1)} by name")
             # Names given to child processes too: Settings.x.name, so a rename cannot miss one.
             for match in re.finditer(r'"((?:CAKAP|DB)_[A-Z0-9_]+)"', code):
@@ -91,12 +92,17 @@ def variables_the_deployment_sets() -> dict[str, set[str]]:
     for line in render("worker.env.j2").splitlines():
         if "=" in line and not line.lstrip().startswith("#"):
             where.setdefault(line.split("=", 1)[0].strip(), set()).add("worker.env.j2")
-    unit = render("cakap-worker.service.j2")
-    for match in re.finditer(r"^Environment=\"?([A-Z_][A-Z0-9_]*)=", unit, re.M):
-        where.setdefault(match.group(1), set()).add("cakap-worker.service.j2")
+    # Every unit the playbook writes, not only the worker's (the read-ahead and mount units too).
+    units = sorted(p.name for p in (ANSIBLE / "templates").glob("*.j2") if p.name.endswith((".service.j2", ".mount.j2")))
+    assert "cakap-worker.service.j2" in units and "efs-readahead.service.j2" in units  # the scan works
+    for unit in units:
+        for match in re.finditer(r"^Environment=\"?([A-Z_][A-Z0-9_]*)=", render(unit), re.M):
+            where.setdefault(match.group(1), set()).add(unit)
     for play in yaml.safe_load((ANSIBLE / "worker.yml").read_text()):
-        for task in play.get("tasks", []) + play.get("handlers", []):
-            for name in (task.get("environment") or {}):
+        tasks = play.get("pre_tasks", []) + play.get("tasks", []) + play.get("handlers", [])
+        tasks += [inner for task in tasks for inner in task.get("block", []) + task.get("rescue", [])]
+        for holder in [play, *tasks]:
+            for name in holder.get("environment") or {}:
                 where.setdefault(name, set()).add("worker.yml")
     for relative in sorted(p.relative_to(ROOT / "infra" / "cloudformation") for p in (ROOT / "infra" / "cloudformation").rglob("*.yaml")):
         for logical, function in resources(template(str(relative)), "AWS::Lambda::Function").items():
@@ -113,14 +119,15 @@ def test_every_variable_the_deployment_sets_is_one_the_code_reads() -> None:
 
 
 def test_the_variables_reach_the_program_that_reads_them() -> None:
-    """A worker.env variable is declared for `cakap worker`; a Lambda's for conversations or tutor."""
+    """A variable the playbook sets (worker.env, a unit, a task) is declared for `cakap worker`; a
+    Lambda's (`template:Function`) for conversations, tutor or the bootstrap."""
     text = REGISTRY.read_text()
     programs = {}
     for member, name in DECLARATION.findall(text):
         block = text[text.index(f'"{name}"'):]
         programs[name] = block[: block.index("programs:") + 200].split("programs:")[1].split("]")[0]
     for name, places in variables_the_deployment_sets().items():
-        if any(place.startswith("worker") for place in places):
+        if any(":" not in place for place in places):
             assert ".worker" in programs[name], name
         if any(":" in place for place in places):
             assert any(p in programs[name] for p in (".conversations", ".tutor", ".lambda")), name
