@@ -22,6 +22,7 @@ public struct Provisioner: Sendable {
         try FileManager.default.createDirectory(atPath: paths.downloads, withIntermediateDirectories: true)
         try ensurePythonTools()
         try ensureLlamaCpp()
+        try ensureLMScore()
         try ensurePostgres()
         try ensureHarper()
         try ensureWordLevels()
@@ -104,6 +105,38 @@ public struct Provisioner: Sendable {
                 environment: environment)
         }
         _ = FileManager.default.createFile(atPath: stamp, contents: Data(version.utf8))
+    }
+
+    /// `cakap-lmscore` (the tutor's scored edits) compiled from `tools/cakap-lmscore.c` against the
+    /// llama.cpp just built; rebuilt when the source changes (the stamp holds its digest).
+    func ensureLMScore() throws {
+        let source = toolsDirectory + "/cakap-lmscore.c"
+        guard let code = FileManager.default.contents(atPath: source) else {
+            throw ProvisioningError("no \(source) to build cakap-lmscore from")
+        }
+        let digest = Digest.of(code)
+        let folder = (paths.lmScore as NSString).deletingLastPathComponent
+        let stamp = folder + "/.complete"
+        if FileManager.default.isExecutableFile(atPath: paths.lmScore),
+            FileManager.default.contents(atPath: stamp) == Data((digest + " " + CakapPaths.llamaCppVersion).utf8)
+        {
+            reporter.cached("cakap-lmscore", detail: paths.lmScore)
+            return
+        }
+        let llama = paths.llamaCppRoot
+        try reporter.step("compile cakap-lmscore → \(paths.lmScore)") {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            // libggml-cpu is linked by name too: libggml loads it through its own RUNPATH, which
+            // points at wherever that build ran, so a cache copied between machines still runs.
+            try runner.run(
+                [
+                    "cc", "-O2", "-o", paths.lmScore, source, "-I", llama + "/src/llama.cpp/include", "-I",
+                    llama + "/src/llama.cpp/ggml/include", "-L", paths.llamaCppBin, "-Wl,--no-as-needed", "-lllama",
+                    "-lggml", "-lggml-base", "-lggml-cpu", "-Wl,-rpath," + paths.llamaCppBin, "-lm",
+                ], logTo: folder + "/build.log")
+            _ = FileManager.default.createFile(
+                atPath: stamp, contents: Data((digest + " " + CakapPaths.llamaCppVersion).utf8))
+        }
     }
 
     /// PostgreSQL 16 with pgvector, unpacked from the `pgserver` wheel (a full install tree).
