@@ -12,13 +12,15 @@ extension Eval.GEC {
         var overBudget: Int
     }
 
-    static func scoreAll(_ texts: [String], edits: [[TextEdit]], scoredEdits: ScoredEdits) async -> ScoredRun {
+    static func scoreAll(
+        _ texts: [String], edits: [[TextEdit]], scoredEdits: ScoredEdits, wordLevels: WordLevels
+    ) async -> ScoredRun {
         var run = ScoredRun(scored: [], seconds: [], overBudget: 0)
         for (text, taken) in zip(texts, edits) {
             let started = Date()
             var scored: [(ScoredEdits.Candidate, Double)] = []
             if FeedbackEngine.worthTheModel(text) {
-                if let result = await scoredEdits.scored(text, taken: taken) {
+                if let result = await scoredEdits.scored(text, taken: taken, wordLevels: wordLevels) {
                     scored = result
                 } else {
                     run.overBudget += 1

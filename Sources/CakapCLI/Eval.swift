@@ -80,7 +80,8 @@ struct Eval: AsyncParsableCommand {
                 let (scorer, reason) = ScoredEditsOption.scorer(paths: paths)
                 guard let scorer else { throw ValidationError("scored edits: \(reason ?? "")") }
                 let shipped = ScoredEdits(scorer: scorer)
-                let run = await Self.scoreAll(plain, edits: plainTutor.edits, scoredEdits: shipped)
+                let run = await Self.scoreAll(
+                    plain, edits: plainTutor.edits, scoredEdits: shipped, wordLevels: wordLevels)
                 func subsetGLEU(_ hypotheses: [String], _ lines: [Int]) -> Double {
                     GLEU.score(
                         sources: lines.map { sources[$0] }, references: lines.map { perSentence[$0] },

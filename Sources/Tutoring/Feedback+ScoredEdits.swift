@@ -5,7 +5,7 @@ extension FeedbackEngine {
     func scoredFindings(
         _ scoredEdits: ScoredEdits, text: String, applied: [TextEdit], language: Language
     ) async -> [Located] {
-        guard let scored = await scoredEdits.scored(text, taken: applied) else { return [] }
+        guard let scored = await scoredEdits.scored(text, taken: applied, wordLevels: wordLevels) else { return [] }
         let scalars = Array(text.unicodeScalars)
         return ScoredEdits.chosen(scored, margins: scoredEdits.margins).map { candidate in
             Self.finding(of: candidate, scalars: scalars, language: language)

@@ -3,8 +3,12 @@
 /// rather than every word position.
 extension ScoredEdits {
     /// The candidates of `text`, most likely useful first (removals and changes of an existing
-    /// word, then insertions): none touches a token that an edit in `taken` overlaps.
-    public static func candidates(_ text: String, taken: [TextEdit]) -> [Candidate] {
+    /// word, then insertions): none touches a token that an edit in `taken` overlaps, and no
+    /// article goes before a name or an Indonesian word ("Indomie", "es teh";
+    /// `LearnerRules.looksLikeName`).
+    public static func candidates(
+        _ text: String, taken: [TextEdit], wordLevels: WordLevels = WordLevels(levels: [:])
+    ) -> [Candidate] {
         let tokens = tokenize(text)
         let lower = tokens.map { $0.text.lowercased() }
         func free(_ index: Int) -> Bool {
@@ -53,9 +57,11 @@ extension ScoredEdits {
             {
                 insertions.append(append(.prepositionInsert, " to", to: token))
             }
-            if takesArticle(index, lower: lower, tokens: tokens) {
+            let sentenceStart = index == 0 || [".", "!", "?"].contains(previous ?? "")
+            if takesArticle(index, lower: lower, tokens: tokens),
+                !LearnerRules.looksLikeName(token.text, sentenceInitial: sentenceStart, wordLevels: wordLevels)
+            {
                 let article = LearnerRules.article(for: word)
-                let sentenceStart = index == 0 || [".", "!", "?"].contains(previous ?? "")
                 for inserted in [article, "the"] {
                     let capitalised = sentenceStart ? inserted.prefix(1).uppercased() + inserted.dropFirst() : inserted
                     let rest = sentenceStart ? word : token.text

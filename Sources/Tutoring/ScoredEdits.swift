@@ -46,8 +46,8 @@ public struct ScoredEdits: Sendable {
     /// The least gain (nats) at which a candidate of each kind is applied, fitted on the even
     /// lines of jfleg-dev by `cakap eval gec --fit-margins` (odd lines held out).
     public static let defaultMargins: [Kind: Double] = [
-        .articleInsert: 3.0, .articleRemove: 3.0, .articleChange: 3.0, .commaInsert: 3.0, .commaRemove: 3.0,
-        .prepositionInsert: 3.0, .prepositionRemove: 3.0, .prepositionChange: 3.0,
+        .articleInsert: 0.5, .articleRemove: 2.5, .articleChange: 6.0, .commaInsert: 0.0, .commaRemove: 2.5,
+        .prepositionInsert: 0.0, .prepositionRemove: 3.5, .prepositionChange: 5.0,
     ]
 
     /// Tokens after an edit that its score reads (the language model's window). Default 2.
@@ -79,11 +79,13 @@ public struct ScoredEdits: Sendable {
         self.budget = budget
     }
 
-    /// The candidates of `text` whose spans miss every edit in `taken` (the rules' edits), at most
+    /// The candidates of `text` (names known by `wordLevels`) whose spans miss every edit in `taken` (the rules' edits), at most
     /// `maxCandidates`, and the gain of each (scored on the text with `taken` applied); nil when
     /// the scorer fails or runs past `budget`.
-    public func scored(_ text: String, taken: [TextEdit]) async -> [(Candidate, Double)]? {
-        let candidates = Array(Self.candidates(text, taken: taken).prefix(maxCandidates))
+    public func scored(
+        _ text: String, taken: [TextEdit], wordLevels: WordLevels = WordLevels(levels: [:])
+    ) async -> [(Candidate, Double)]? {
+        let candidates = Array(Self.candidates(text, taken: taken, wordLevels: wordLevels).prefix(maxCandidates))
         guard !candidates.isEmpty else { return [] }
         let base = TextEdit.apply(taken, to: text)
         let sentences = candidates.map { TextEdit.apply(taken + [$0.edit], to: text) }
