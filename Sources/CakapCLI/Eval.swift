@@ -90,14 +90,14 @@ struct Eval: AsyncParsableCommand {
                 let withScored = Self.hypotheses(plain, edits: plainTutor.edits, run: run, margins: shipped.margins)
                 rows.append(
                     (
-                        "Harper + learner rules + scored edits (the tutor's default `corrected`)",
+                        "Harper + learner rules + scored edits (`cakap tutor --scored-edits`)",
                         gleu(withScored.map(GLEU.tokenize)), nil
                     ))
                 defaultCorrections = withScored
                 var systems: [(String, [String])] = [
                     ("unchanged source", plain), ("Harper only", plainHarper),
-                    ("Harper + learner rules (the default before scored edits)", plainTutor.corrected),
-                    ("Harper + learner rules + scored edits, shipped margins (the default)", withScored),
+                    ("Harper + learner rules (the tutor's default)", plainTutor.corrected),
+                    ("Harper + learner rules + scored edits, shipped margins (opt-in)", withScored),
                 ]
                 var fitted: [ScoredEdits.Kind: Double]?
                 if fitMargins {

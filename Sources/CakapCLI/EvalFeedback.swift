@@ -21,8 +21,10 @@ struct EvalFeedback: AsyncParsableCommand {
     @Flag(help: "With --llm: use the model's rewrite.") var rewrite = false
     @Flag(help: "With --llm: use the model's better words and tips (through the quality gate).") var advice = false
     @Option(help: "Sentences in the report's sample.") var sample: Int = 20
-    @Flag(inversion: .prefixedNo, help: "Article, comma and preposition edits scored by SmolLM2-135M (as the tutor).")
-    var scoredEdits = true
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Article, comma and preposition edits scored by SmolLM2-135M (as `cakap tutor --scored-edits`).")
+    var scoredEdits = false
 
     func run() async throws {
         guard let language = Language(rawValue: lang) else { throw ValidationError("--lang must be en or id") }
@@ -72,7 +74,7 @@ struct EvalFeedback: AsyncParsableCommand {
         }
         let options = [
             llm.map { "--llm \($0) --model \(model)" }, rewrite ? "--rewrite" : nil, advice ? "--advice" : nil,
-            lang == "en" ? nil : "--lang \(lang)", scoredEdits ? nil : "--no-scored-edits",
+            lang == "en" ? nil : "--lang \(lang)", scoredEdits ? "--scored-edits" : nil,
         ].compactMap { $0 }.joined(separator: " ")
         var text = "# Feedback on the learner-error dev set\n\n"
         text += "`cakap eval feedback --data \(data)\(options.isEmpty ? "" : " " + options)` on \(Eval.GEC.today())\n\n"

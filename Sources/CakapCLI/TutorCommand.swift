@@ -37,10 +37,12 @@ struct TutorCommand: AsyncParsableCommand {
     var modelRewrite = false
     @Flag(help: "Ask the model for better words and tips, kept where they pass the quality gate.")
     var modelAdvice = false
+    /// Off by default (issue 18): on the learner dev set they add wrong corrections a learner would
+    /// read ("The food here" → "food here", "near the campus" → "near campus").
     @Flag(
         inversion: .prefixedNo,
         help: "Article, comma and preposition edits scored by SmolLM2-135M (cakap-lmscore) after the rules.")
-    var scoredEdits = true
+    var scoredEdits = false
 
     func run() async throws {
         bootstrapLogging()

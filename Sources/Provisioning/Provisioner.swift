@@ -118,7 +118,7 @@ public struct Provisioner: Sendable {
         let folder = (paths.lmScore as NSString).deletingLastPathComponent
         let stamp = folder + "/.complete"
         if FileManager.default.isExecutableFile(atPath: paths.lmScore),
-            FileManager.default.contents(atPath: stamp) == Data((digest + " " + CakapPaths.llamaCppVersion).utf8)
+            FileManager.default.contents(atPath: stamp) == Data((digest + " " + CakapPaths.llamaCppVersion + " origin").utf8)
         {
             reporter.cached("cakap-lmscore", detail: paths.lmScore)
             return
@@ -126,16 +126,16 @@ public struct Provisioner: Sendable {
         let llama = paths.llamaCppRoot
         try reporter.step("compile cakap-lmscore → \(paths.lmScore)") {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            // libggml-cpu is linked by name too: libggml loads it through its own RUNPATH, which
-            // points at wherever that build ran, so a cache copied between machines still runs.
+            // libggml-cpu is linked by name too; RUNPATH relative to the program ($ORIGIN), as the
+            // engine's own, so the cache still runs when it is moved or copied.
             try runner.run(
                 [
                     "cc", "-O2", "-o", paths.lmScore, source, "-I", llama + "/src/llama.cpp/include", "-I",
                     llama + "/src/llama.cpp/ggml/include", "-L", paths.llamaCppBin, "-Wl,--no-as-needed", "-lllama",
-                    "-lggml", "-lggml-base", "-lggml-cpu", "-Wl,-rpath," + paths.llamaCppBin, "-lm",
+                    "-lggml", "-lggml-base", "-lggml-cpu", "-Wl,-rpath,$ORIGIN/../../build/bin", "-lm",
                 ], logTo: folder + "/build.log")
             _ = FileManager.default.createFile(
-                atPath: stamp, contents: Data((digest + " " + CakapPaths.llamaCppVersion).utf8))
+                atPath: stamp, contents: Data((digest + " " + CakapPaths.llamaCppVersion + " origin").utf8))
         }
     }
 
