@@ -354,9 +354,18 @@ let package = Package(
             dependencies: [
                 "Identity",
                 "TokenVerification",
-                "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TokenVerificationTests",
+            dependencies: [
+                "TokenVerification",
+                "Identity",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -364,13 +373,29 @@ let package = Package(
             name: "ConversationsTests",
             dependencies: [
                 "Conversations",
-                "ConversationsService",
                 "ServiceShell",
-                "Identity",
-                "TokenVerification",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ConversationsServiceTests",
+            dependencies: ["ConversationsService", "Conversations"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OllamaClientTests",
+            dependencies: [
+                "OllamaClient",
+                "OllamaAPI",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DeadlineTests",
+            dependencies: ["Deadline"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

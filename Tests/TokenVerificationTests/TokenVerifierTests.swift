@@ -12,7 +12,7 @@ import TokenVerification
 @Suite struct TokenVerifierTests {
     /// A pool's key and JWKS, a second unrelated key, and a verifier whose clock is `now`.
     struct Keys {
-        let fixture = IdentityFixture()
+        let fixture = IssuerFixture()
         let signing: JWTKeyCollection
         let otherSigning: JWTKeyCollection
         let keyID: String
@@ -30,7 +30,7 @@ import TokenVerification
             publicKeyPEM = privateKey.publicKey.pemRepresentation
             signing = JWTKeyCollection()
             await signing.add(rsa: privateKey, digestAlgorithm: .sha256, kid: JWKIdentifier(string: keyID))
-            let other = IdentityFixture()
+            let other = IssuerFixture()
             defer { other.removeDirectory() }
             _ = try other.makeProvider()
             let otherPEM = try String(contentsOfFile: other.directory + "/signing-key.pem", encoding: .utf8)
