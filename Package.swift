@@ -321,6 +321,18 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
+        // A real token issuer for the tests of what verifies tokens (the development IdP's keys).
+        .target(
+            name: "IssuerSupport",
+            dependencies: [
+                "Identity",
+                "TokenVerification",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/IssuerSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "OllamaAPITests",
             dependencies: ["OllamaAPI"],
@@ -362,9 +374,21 @@ let package = Package(
             name: "TokenVerificationTests",
             dependencies: [
                 "TokenVerification",
-                "Identity",
+                "IssuerSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ServiceServerTests",
+            dependencies: [
+                "ServiceServer",
+                "ServiceShell",
+                "TokenVerification",
+                "IssuerSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
