@@ -29,10 +29,21 @@ import TokenVerification
         }
     }
 
-    func server(_ api: EchoAPI, issuer: TestIssuer, gate: AdmissionGate? = nil) -> APIServer {
-        APIServer(
+    /// Runs `body` against the shell over `api` (body limit 64 bytes), with a real issuer and a
+    /// valid token of it.
+    func withServer(
+        _ api: EchoAPI, gate: AdmissionGate? = nil,
+        _ body: @escaping @Sendable (any TestClientProtocol, TestIssuer, String) async throws -> Void
+    ) async throws {
+        let issuer = try await TestIssuer()
+        defer { issuer.fixture.removeDirectory() }
+        let token = try await issuer.token(issuer.claims())
+        let server = APIServer(
             api: api, prefix: "/tutor", verifier: issuer.verifier, maxBodyBytes: 64, gate: gate,
             logger: Logger(label: "test.server", factory: { _ in SwiftLogNoOpLogHandler() }))
+        try await Application(router: server.makeRouter()).test(.router) { client in
+            try await body(client, issuer, token)
+        }
     }
 
     func headers(token: String?, requestId: String? = nil) -> HTTPFields {
@@ -43,11 +54,8 @@ import TokenVerification
     }
 
     @Test func aSignedInCallerReachesTheAPIWithItsSubjectAndBody() async throws {
-        let issuer = try await TestIssuer()
-        defer { issuer.fixture.removeDirectory() }
         let api = EchoAPI()
-        let token = try await issuer.token(issuer.claims())
-        try await Application(router: server(api, issuer: issuer).makeRouter()).test(.router) { client in
+        try await withServer(api) { client, _, token in
             try await client.execute(
                 uri: "/tutor/feedback", method: .post, headers: headers(token: token, requestId: "trace-1"),
                 body: ByteBuffer(string: #"{"text":"I has two cat"}"#)
@@ -66,13 +74,12 @@ import TokenVerification
     }
 
     @Test func everyRefusedTokenGetsTheSameSafeMessageAndTheAPIIsNotCalled() async throws {
-        let issuer = try await TestIssuer()
-        defer { issuer.fixture.removeDirectory() }
         let api = EchoAPI()
-        let expired = try await issuer.token(issuer.claims(["exp": .number(issuer.now.timeIntervalSince1970 - 5)]))
-        let wrongAudience = try await issuer.token(issuer.claims(["aud": .string("another-client")]))
-        let foreignKey = try await issuer.token(issuer.claims(), keys: issuer.otherSigning)
-        try await Application(router: server(api, issuer: issuer).makeRouter()).test(.router) { client in
+        try await withServer(api) { client, issuer, _ in
+            let expired = try await issuer.token(
+                issuer.claims(["exp": .number(issuer.now.timeIntervalSince1970 - 5)]))
+            let wrongAudience = try await issuer.token(issuer.claims(["aud": .string("another-client")]))
+            let foreignKey = try await issuer.token(issuer.claims(), keys: issuer.otherSigning)
             for token in [nil, "garbage", expired, wrongAudience, foreignKey] {
                 try await client.execute(uri: "/tutor/score", method: .post, headers: headers(token: token)) {
                     response in
@@ -86,11 +93,8 @@ import TokenVerification
     }
 
     @Test func aBodyOverTheLimitIs413AndNeverReachesTheAPI() async throws {
-        let issuer = try await TestIssuer()
-        defer { issuer.fixture.removeDirectory() }
         let api = EchoAPI()
-        let token = try await issuer.token(issuer.claims())
-        try await Application(router: server(api, issuer: issuer).makeRouter()).test(.router) { client in
+        try await withServer(api) { client, _, token in
             try await client.execute(
                 uri: "/tutor/feedback", method: .post, headers: headers(token: token),
                 body: ByteBuffer(string: String(repeating: "a", count: 65))
@@ -103,13 +107,8 @@ import TokenVerification
     }
 
     @Test func aFullGateAnswers503WithRetryAfter() async throws {
-        let issuer = try await TestIssuer()
-        defer { issuer.fixture.removeDirectory() }
-        let api = EchoAPI(hold: .milliseconds(500))
         let gate = AdmissionGate(maxRunning: 1, maxWaiting: 0, maxWait: .milliseconds(10))
-        let token = try await issuer.token(issuer.claims())
-        let router = server(api, issuer: issuer, gate: gate).makeRouter()
-        try await Application(router: router).test(.router) { client in
+        try await withServer(EchoAPI(hold: .milliseconds(500)), gate: gate) { client, _, token in
             let statuses = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
                 for _ in 0..<2 {
                     group.addTask {
@@ -126,9 +125,7 @@ import TokenVerification
     }
 
     @Test func healthzAnswersWithoutAToken() async throws {
-        let issuer = try await TestIssuer()
-        defer { issuer.fixture.removeDirectory() }
-        try await Application(router: server(EchoAPI(), issuer: issuer).makeRouter()).test(.router) { client in
+        try await withServer(EchoAPI()) { client, _, _ in
             try await client.execute(uri: "/healthz", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(String(buffer: response.body) == "ok")
