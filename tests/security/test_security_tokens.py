@@ -4,7 +4,7 @@ API route): the region routes (`/{region}/{proxy+}`, R-API-2), every conversatio
 key (tests/security/conftest.py `TokenForge`), so only the claim checks can reject them; a control
 token re-signed the same way with the right claims is accepted, so the matrix is not vacuous.
 
-The same matrix at unit level: Tests/IdentityTests/TokenVerifierTests.swift.
+The same matrix at unit level: Tests/TokenVerificationTests/TokenVerifierTests.swift.
 """
 
 from __future__ import annotations

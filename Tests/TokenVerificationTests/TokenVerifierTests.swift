@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Identity
+import IssuerSupport
 import JWTKit
 import Synchronization
 import Testing
@@ -10,67 +10,7 @@ import TokenVerification
 /// The authorizer attack matrix (R-AUTH-6): every token that is not a valid ID token of this
 /// pool's app client is refused, for the right reason and with API Gateway's status and body.
 @Suite struct TokenVerifierTests {
-    /// A pool's key and JWKS, a second unrelated key, and a verifier whose clock is `now`.
-    struct Keys {
-        let fixture = IdentityFixture()
-        let signing: JWTKeyCollection
-        let otherSigning: JWTKeyCollection
-        let keyID: String
-        let keySet: Data
-        let publicKeyPEM: String
-        let now = Date()
-
-        init() async throws {
-            let provider = try fixture.makeProvider()
-            keySet = provider.keySetJSON
-            let document = try JSONSerialization.jsonObject(with: keySet) as? [String: [[String: String]]]
-            keyID = try #require(document?["keys"]?.first?["kid"])
-            let pem = try String(contentsOfFile: fixture.directory + "/signing-key.pem", encoding: .utf8)
-            let privateKey = try Insecure.RSA.PrivateKey(pem: pem)
-            publicKeyPEM = privateKey.publicKey.pemRepresentation
-            signing = JWTKeyCollection()
-            await signing.add(rsa: privateKey, digestAlgorithm: .sha256, kid: JWKIdentifier(string: keyID))
-            let other = IdentityFixture()
-            defer { other.removeDirectory() }
-            _ = try other.makeProvider()
-            let otherPEM = try String(contentsOfFile: other.directory + "/signing-key.pem", encoding: .utf8)
-            otherSigning = JWTKeyCollection()
-            await otherSigning.add(
-                rsa: try Insecure.RSA.PrivateKey(pem: otherPEM), digestAlgorithm: .sha256,
-                kid: JWKIdentifier(string: keyID))
-        }
-
-        var settings: IdentityPoolSettings { fixture.settings }
-
-        var verifier: TokenVerifier {
-            let now = self.now
-            return TokenVerifier(
-                issuer: settings.issuer, audience: settings.clientId, keySource: StaticKeySetSource(keySet),
-                minimumRefetchInterval: .seconds(3600), now: { now })
-        }
-
-        /// Valid ID-token claims, with `changes` applied (`nil` removes a claim).
-        func claims(_ changes: [String: ClaimValue?] = [:]) -> [String: ClaimValue] {
-            let time = now.timeIntervalSince1970.rounded(.down)
-            var claims: [String: ClaimValue] = [
-                "sub": .string("2f1c3a6e-0000-4000-8000-000000000001"), "email": .string("nina@example.com"),
-                "email_verified": .bool(true), "name": .string("Nina"), "token_use": .string("id"),
-                "aud": .string(settings.clientId), "iss": .string(settings.issuer),
-                "cognito:username": .string("2f1c3a6e-0000-4000-8000-000000000001"), "auth_time": .number(time - 10),
-                "iat": .number(time - 10), "exp": .number(time + 3590),
-            ]
-            for (name, value) in changes { claims[name] = value }
-            return claims
-        }
-
-        func token(
-            _ claims: [String: ClaimValue], kid: String? = nil, keys: JWTKeyCollection? = nil
-        ) async throws
-            -> String
-        {
-            try await (keys ?? signing).sign(ForgedClaims(values: claims), kid: JWKIdentifier(string: kid ?? keyID))
-        }
-    }
+    typealias Keys = TestIssuer
 
     @Test func aValidIDTokenPasses() async throws {
         let keys = try await Keys()
@@ -320,15 +260,6 @@ final class FlakyKeySetSource: KeySetSource, Sendable {
         guard available.withLock({ $0 }) else { throw CocoaError(.fileNoSuchFile) }
         return keySet
     }
-}
-
-/// A payload of arbitrary claims, to forge tokens.
-struct ForgedClaims: JWTPayload {
-    var values: [String: ClaimValue]
-    init(values: [String: ClaimValue]) { self.values = values }
-    init(from decoder: any Decoder) throws { values = try [String: ClaimValue](from: decoder) }
-    func encode(to encoder: any Encoder) throws { try values.encode(to: encoder) }
-    func verify(using algorithm: some JWTAlgorithm) throws {}
 }
 
 final class CountingKeySetSource: KeySetSource, Sendable {

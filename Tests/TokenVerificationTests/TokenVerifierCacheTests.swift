@@ -1,5 +1,5 @@
 import Foundation
-import Identity
+import IssuerSupport
 import JWTKit
 import Synchronization
 import Testing
