@@ -22,6 +22,9 @@ struct Doctor: AsyncParsableCommand {
                 .split(separator: "\n").first { $0.hasPrefix("version") }.map(String.init)
             report(version != nil, name, "\(version ?? "not runnable") (\(CakapPaths.llamaCppVersion) sdist) \(path)")
         }
+        report(
+            FileManager.default.isExecutableFile(atPath: paths.lmScore), "cakap-lmscore",
+            "the tutor's scored edits \(paths.lmScore)")
         report(FileManager.default.isExecutableFile(atPath: paths.python), "python tools", paths.pythonTools)
         let postgres = runner.output(of: [paths.postgresBin + "/postgres", "--version"])?
             .trimmingCharacters(in: .whitespacesAndNewlines)

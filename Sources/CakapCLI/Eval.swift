@@ -23,8 +23,12 @@ struct Eval: AsyncParsableCommand {
         @Option(help: "Also score Harper + the model's rewrite: base URL of a worker or balancer.") var llm: String?
         @Option(help: "The rewrite model.") var model: String = "gemma3:270m"
         @Option(help: "Only the first N sentences.") var limit: Int?
-        @Option(help: "Write the tutor's corrections (plain text, without the model) here, one per line.")
+        @Option(help: "Write the tutor's default corrections (plain text, with scored edits unless turned off) here.")
         var writeCorrections: String?
+        @Flag(inversion: .prefixedNo, help: "Also score the rules + scored edits (SmolLM2-135M, as the tutor).")
+        var scoredEdits = true
+        @Flag(help: "Fit the scored edits' margins on the even-numbered lines and report them.")
+        var fitMargins = false
 
         func run() async throws {
             var sources = try Self.lines(src)
@@ -58,10 +62,6 @@ struct Eval: AsyncParsableCommand {
             let tokenisedHarper = zip(sources, try harperAlone.lint(sources)).map {
                 HarperCorrector.correct($0, lints: $1)
             }
-            if let writeCorrections {
-                try Data((plainTutor.corrected.joined(separator: "\n") + "\n").utf8).write(
-                    to: URL(fileURLWithPath: writeCorrections))
-            }
             var rows: [(String, Double, Double?)] = []
             rows.append(("unchanged source", gleu(plain.map(GLEU.tokenize)), gleu(sources)))
             rows.append(
@@ -74,6 +74,51 @@ struct Eval: AsyncParsableCommand {
                     "Harper + learner rules, names kept (the tutor's `corrected` without the model)",
                     gleu(plainTutor.corrected.map(GLEU.tokenize)), gleu(tokenisedTutor.corrected)
                 ))
+            var scoredNote = ""
+            var defaultCorrections = plainTutor.corrected
+            if scoredEdits {
+                let (scorer, reason) = ScoredEditsOption.scorer(paths: paths)
+                guard let scorer else { throw ValidationError("scored edits: \(reason ?? "")") }
+                let shipped = ScoredEdits(scorer: scorer)
+                let run = await Self.scoreAll(
+                    plain, edits: plainTutor.edits, scoredEdits: shipped, wordLevels: wordLevels)
+                func subsetGLEU(_ hypotheses: [String], _ lines: [Int]) -> Double {
+                    GLEU.score(
+                        sources: lines.map { sources[$0] }, references: lines.map { perSentence[$0] },
+                        hypotheses: lines.map { GLEU.tokenize(hypotheses[$0]) })
+                }
+                let withScored = Self.hypotheses(plain, edits: plainTutor.edits, run: run, margins: shipped.margins)
+                rows.append(
+                    (
+                        "Harper + learner rules + scored edits (`cakap tutor --scored-edits`)",
+                        gleu(withScored.map(GLEU.tokenize)), nil
+                    ))
+                defaultCorrections = withScored
+                var systems: [(String, [String])] = [
+                    ("unchanged source", plain), ("Harper only", plainHarper),
+                    ("Harper + learner rules (the tutor's default)", plainTutor.corrected),
+                    ("Harper + learner rules + scored edits, shipped margins (opt-in)", withScored),
+                ]
+                var fitted: [ScoredEdits.Kind: Double]?
+                if fitMargins {
+                    let even = Array(stride(from: 1, to: plain.count, by: 2))
+                    let margins = Self.fitMargins(
+                        plain, edits: plainTutor.edits, run: run, gleu: subsetGLEU, fit: even)
+                    fitted = margins
+                    systems.append(
+                        (
+                            "… with the margins this run fitted on the even lines",
+                            Self.hypotheses(plain, edits: plainTutor.edits, run: run, margins: margins)
+                        ))
+                }
+                scoredNote = Self.scoredSection(
+                    systems: systems, gleu: subsetGLEU, count: plain.count, run: run, fitted: fitted,
+                    scoredEdits: shipped)
+            }
+            if let writeCorrections {
+                try Data((defaultCorrections.joined(separator: "\n") + "\n").utf8).write(
+                    to: URL(fileURLWithPath: writeCorrections))
+            }
             var modelNote = ""
             // The tutor's findings per category: Harper's kept lints, or with the model the feedback's matches.
             var categories = plainTutor.categories
@@ -96,7 +141,9 @@ struct Eval: AsyncParsableCommand {
             var kinds: [String: Int] = [:]
             for lint in plainLints.joined() { kinds[lint.kind, default: 0] += 1 }
             var text = "# GEC evaluation\n\n"
-            let modelOptions = llm.map { " --llm \($0) --model \(model)" } ?? ""
+            let modelOptions =
+                (llm.map { " --llm \($0) --model \(model)" } ?? "") + (scoredEdits ? "" : " --no-scored-edits")
+                + (fitMargins ? " --fit-margins" : "")
             text +=
                 "`cakap eval gec --src \(src) --refs \(refs.joined(separator: " "))\(modelOptions)` on \(Self.today())\n\n"
             text += "\(sources.count) sentences, \(references.count) references each; GLEU as JFLEG defines it "
@@ -121,6 +168,7 @@ struct Eval: AsyncParsableCommand {
             }
             text += String(format: "\nHarper took %.1f s for the whole file (one process).\n", harperSeconds)
             text += modelNote
+            text += scoredNote
             print(text)
             if let report { try Data(text.utf8).write(to: URL(fileURLWithPath: report)) }
         }
@@ -131,9 +179,10 @@ struct Eval: AsyncParsableCommand {
         static func tutorCorrections(
             _ sources: [String], lints: [[HarperLint]], wordLevels: WordLevels
         ) -> (
-            corrected: [String], categories: [String: Int]
+            corrected: [String], categories: [String: Int], edits: [[TextEdit]]
         ) {
             var categories: [String: Int] = [:]
+            var edits: [[TextEdit]] = []
             let corrected = zip(sources, lints).map { text, lints in
                 let kept = FeedbackEngine.shownLints(harper: lints, text: text, wordLevels: wordLevels).lints
                 for lint in kept {
@@ -141,9 +190,10 @@ struct Eval: AsyncParsableCommand {
                         categories[category.rawValue, default: 0] += 1
                     }
                 }
-                return TextEdit.apply(kept.compactMap(\.firstEdit), to: text)
+                edits.append(kept.compactMap(\.firstEdit))
+                return TextEdit.apply(edits[edits.count - 1], to: text)
             }
-            return (corrected, categories)
+            return (corrected, categories, edits)
         }
 
         /// The tutor's `corrected` for each sentence (Harper's lints given, the model's rewrite

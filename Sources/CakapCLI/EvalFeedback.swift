@@ -21,6 +21,10 @@ struct EvalFeedback: AsyncParsableCommand {
     @Flag(help: "With --llm: use the model's rewrite.") var rewrite = false
     @Flag(help: "With --llm: use the model's better words and tips (through the quality gate).") var advice = false
     @Option(help: "Sentences in the report's sample.") var sample: Int = 20
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Article, comma and preposition edits scored by SmolLM2-135M (as `cakap tutor --scored-edits`).")
+    var scoredEdits = false
 
     func run() async throws {
         guard let language = Language(rawValue: lang) else { throw ValidationError("--lang must be en or id") }
@@ -33,13 +37,20 @@ struct EvalFeedback: AsyncParsableCommand {
         let wordLevels = WordLevels.load(path: paths.wordLevels)
         if wordLevels.isEmpty { say("warning: no word levels at \(paths.wordLevels); run `cakap setup`") }
         let checker = HarperProcess(executable: paths.harperCLI)
+        var scored: ScoredEdits?
+        if scoredEdits {
+            let (made, reason) = ScoredEditsOption.make(paths: paths)
+            guard let made else { throw ValidationError("scored edits: \(reason ?? "")") }
+            scored = made
+        }
         var use: FeedbackEngine.ModelUse = []
         if rewrite { use.insert(.rewrite) }
         if advice { use.insert(.advice) }
         let results: [(Feedback, Double)] = try await withHTTPClient { client in
             let tutor = OllamaTutorModel(baseURLs: llm.map { [$0] } ?? [], model: model, httpClient: client)
             let engine = FeedbackEngine(
-                checker: checker, model: tutor, wordLevels: wordLevels, modelUse: llm == nil ? [] : use)
+                checker: checker, model: tutor, wordLevels: wordLevels, modelUse: llm == nil ? [] : use,
+                scoredEdits: scored)
             var results: [(Feedback, Double)] = []
             // One learner: one message at a time, as the latency target is stated.
             for sentence in sentences {
@@ -63,7 +74,7 @@ struct EvalFeedback: AsyncParsableCommand {
         }
         let options = [
             llm.map { "--llm \($0) --model \(model)" }, rewrite ? "--rewrite" : nil, advice ? "--advice" : nil,
-            lang == "en" ? nil : "--lang \(lang)",
+            lang == "en" ? nil : "--lang \(lang)", scoredEdits ? "--scored-edits" : nil,
         ].compactMap { $0 }.joined(separator: " ")
         var text = "# Feedback on the learner-error dev set\n\n"
         text += "`cakap eval feedback --data \(data)\(options.isEmpty ? "" : " " + options)` on \(Eval.GEC.today())\n\n"

@@ -37,6 +37,12 @@ struct TutorCommand: AsyncParsableCommand {
     var modelRewrite = false
     @Flag(help: "Ask the model for better words and tips, kept where they pass the quality gate.")
     var modelAdvice = false
+    /// Off by default (issue 18): on the learner dev set they add wrong corrections a learner would
+    /// read ("The food here" → "food here", "near the campus" → "near campus").
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Article, comma and preposition edits scored by SmolLM2-135M (cakap-lmscore) after the rules.")
+    var scoredEdits = false
 
     func run() async throws {
         bootstrapLogging()
@@ -47,6 +53,12 @@ struct TutorCommand: AsyncParsableCommand {
         }
         let wordLevels = WordLevels.load(path: paths.wordLevels)
         if wordLevels.isEmpty { logger.warning("no CEFR word levels at \(paths.wordLevels); run `cakap setup`") }
+        var scored: ScoredEdits?
+        if scoredEdits {
+            let (made, reason) = ScoredEditsOption.make(paths: paths)
+            if let reason { logger.warning("scored edits off: \(reason)") }
+            scored = made
+        }
         var pool = IdentityPoolSettings.development(publicBaseURL: edge + "/idp")
         pool.clientId = clientId
         // The models and embeddings take seconds per call: more than AsyncHTTPClient's default 8
@@ -58,7 +70,8 @@ struct TutorCommand: AsyncParsableCommand {
             let api = TutorAPI.make(
                 harper: paths.harperCLI, wordLevels: wordLevels, llm: llm, model: model, embedModel: embedModel,
                 conversations: conversations, httpClient: httpClient,
-                modelUse: FeedbackEngine.ModelUse(rawValue: (modelRewrite ? 1 : 0) | (modelAdvice ? 2 : 0)))
+                modelUse: FeedbackEngine.ModelUse(rawValue: (modelRewrite ? 1 : 0) | (modelAdvice ? 2 : 0)),
+                scoredEdits: scored)
             let gate = AdmissionGate(
                 maxRunning: maxRunning, maxWaiting: maxWaiting, maxWait: .seconds(max(0, maxWait)))
             let server = APIServer(

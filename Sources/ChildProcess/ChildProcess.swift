@@ -25,9 +25,12 @@ public final class ChildProcess: @unchecked Sendable {
     /// - Parameters:
     ///   - environment: the whole environment of the child; nil inherits ours.
     ///   - errorPath: standard error apart from standard output (appended); nil: both to `outputPath`.
+    ///   - pipes: descriptors for the child's standard input and output instead of /dev/null and
+    ///     `outputPath` (the ends of pipes a long-lived child is talked to over); nil: none.
     public init(
         executable: String, arguments: [String], outputPath: String?, errorPath: String? = nil,
-        environment: [String: String]? = nil, newProcessGroup: Bool = false, diesWithParent: Bool = false
+        environment: [String: String]? = nil, newProcessGroup: Bool = false, diesWithParent: Bool = false,
+        pipes: (input: Int32, output: Int32)? = nil
     ) throws {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -50,8 +53,14 @@ public final class ChildProcess: @unchecked Sendable {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        if let pipes {
+            posix_spawn_file_actions_adddup2(&actions, pipes.input, 0)
+            posix_spawn_file_actions_adddup2(&actions, pipes.output, 1)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(
+                &actions, 1, outputPath ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        }
         if let errorPath {
             posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         } else {

@@ -55,6 +55,9 @@ public struct CakapPaths: Sendable {
     public var llamaServer: String { engineOverride ?? builtLlamaServer }
     /// The `llama-server` that `cakap setup` builds (native to this machine's CPU).
     public var builtLlamaServer: String { llamaCppBin + "/llama-server" }
+    /// `cakap-lmscore`, the tutor's scorer of candidate corrections (`tools/cakap-lmscore.c`),
+    /// compiled by `cakap setup` against this llama.cpp.
+    public var lmScore: String { llamaCppRoot + "/lmscore/bin/cakap-lmscore" }
     /// llama.cpp's benchmark tool.
     public var llamaBench: String { llamaCppBin + "/llama-bench" }
     /// PostgreSQL's install tree (bin/, lib/postgresql/vector.so, share/).

@@ -22,6 +22,7 @@ public struct Provisioner: Sendable {
         try FileManager.default.createDirectory(atPath: paths.downloads, withIntermediateDirectories: true)
         try ensurePythonTools()
         try ensureLlamaCpp()
+        try ensureLMScore()
         try ensurePostgres()
         try ensureHarper()
         try ensureWordLevels()
@@ -120,6 +121,39 @@ public struct Provisioner: Sendable {
         try? FileManager.default.removeItem(atPath: finished)
         try FileManager.default.moveItem(atPath: build, toPath: finished)
         _ = FileManager.default.createFile(atPath: stamp, contents: Data(version.utf8))
+    }
+
+    /// `cakap-lmscore` (the tutor's scored edits) compiled from `tools/cakap-lmscore.c` against the
+    /// llama.cpp just built; rebuilt when the source changes (the stamp holds its digest).
+    func ensureLMScore() throws {
+        let source = toolsDirectory + "/cakap-lmscore.c"
+        guard let code = FileManager.default.contents(atPath: source) else {
+            throw ProvisioningError("no \(source) to build cakap-lmscore from")
+        }
+        let digest = Digest.of(code)
+        let folder = (paths.lmScore as NSString).deletingLastPathComponent
+        let stamp = folder + "/.complete"
+        if FileManager.default.isExecutableFile(atPath: paths.lmScore),
+            FileManager.default.contents(atPath: stamp)
+                == Data((digest + " " + CakapPaths.llamaCppVersion + " origin").utf8)
+        {
+            reporter.cached("cakap-lmscore", detail: paths.lmScore)
+            return
+        }
+        let llama = paths.llamaCppRoot
+        try reporter.step("compile cakap-lmscore → \(paths.lmScore)") {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            // libggml-cpu is linked by name too; RUNPATH relative to the program ($ORIGIN), as the
+            // engine's own, so the cache still runs when it is moved or copied.
+            try runner.run(
+                [
+                    "cc", "-O2", "-o", paths.lmScore, source, "-I", llama + "/src/llama.cpp/include", "-I",
+                    llama + "/src/llama.cpp/ggml/include", "-L", paths.llamaCppBin, "-Wl,--no-as-needed", "-lllama",
+                    "-lggml", "-lggml-base", "-lggml-cpu", "-Wl,-rpath,$ORIGIN/../../build/bin", "-lm",
+                ], logTo: folder + "/build.log")
+            _ = FileManager.default.createFile(
+                atPath: stamp, contents: Data((digest + " " + CakapPaths.llamaCppVersion + " origin").utf8))
+        }
     }
 
     /// Whether the venv at `path` was made there: its scripts (`bin/pip`) start with a `#!` line

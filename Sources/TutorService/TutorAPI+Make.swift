@@ -11,10 +11,12 @@ extension TutorAPI {
     ///   so a slow model call ends and the feedback is given without it.
     /// - Parameter modelUse: what the feedback asks the model for; nothing by default (issue 18:
     ///   gemma3:270m's rewrite and advice did not earn their seconds).
+    /// - Parameter scoredEdits: the language model's article, comma and preposition edits (default none).
     public static func make(
         harper: String, wordLevels: WordLevels, llm: [String], model: String, embedModel: String,
         conversations: String?, history: (any MistakeHistory)? = nil, httpClient: HTTPClient,
-        modelTimeout: Duration = .seconds(20), modelUse: FeedbackEngine.ModelUse = []
+        modelTimeout: Duration = .seconds(20), modelUse: FeedbackEngine.ModelUse = [],
+        scoredEdits: ScoredEdits? = nil
     ) -> TutorAPI {
         // One batcher for feedback and scores: concurrent requests share Harper's runs.
         let checker = HarperBatcher(process: HarperProcess(executable: harper))
@@ -23,7 +25,8 @@ extension TutorAPI {
             feedback: FeedbackEngine(
                 checker: checker,
                 model: OllamaTutorModel(baseURLs: llm, model: model, httpClient: httpClient, timeout: timeout),
-                modelDeadline: modelTimeout, wordLevels: wordLevels, modelUse: llm.isEmpty ? [] : modelUse),
+                modelDeadline: modelTimeout, wordLevels: wordLevels, modelUse: llm.isEmpty ? [] : modelUse,
+                scoredEdits: scoredEdits),
             scores: ScoreEngine(
                 checker: checker,
                 judge: ScoreCalibration.judgeWeight > 0

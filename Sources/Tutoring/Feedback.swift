@@ -87,6 +87,7 @@ public struct FeedbackEngine: Sendable {
     let modelDeadline: Duration
     let wordLevels: WordLevels
     let modelUse: ModelUse
+    let scoredEdits: ScoredEdits?
 
     /// What the model is asked for. Neither by default in `cakap tutor` (issue 18): the rewrite
     /// and the advice of gemma3:270m did not earn their seconds (docs/evaluation/feedback-dev.md).
@@ -104,15 +105,19 @@ public struct FeedbackEngine: Sendable {
     ///     rewrite or the advice (the model's work is cancelled). Default 20 s.
     ///   - wordLevels: tells names from English words and ranks better words (default: none known).
     ///   - modelUse: what the model is asked for (default: both, as the unit tests' fakes expect).
+    ///   - scoredEdits: article, comma and preposition edits a language model scores on top of the
+    ///     rules' result (default: none; `cakap tutor` turns them on unless `--no-scored-edits`).
     public init(
         checker: any GrammarChecker, model: any TutorModel, modelDeadline: Duration = .seconds(20),
-        wordLevels: WordLevels = WordLevels(levels: [:]), modelUse: ModelUse = [.rewrite, .advice]
+        wordLevels: WordLevels = WordLevels(levels: [:]), modelUse: ModelUse = [.rewrite, .advice],
+        scoredEdits: ScoredEdits? = nil
     ) {
         self.checker = checker
         self.model = model
         self.modelDeadline = modelDeadline
         self.wordLevels = wordLevels
         self.modelUse = modelUse
+        self.scoredEdits = scoredEdits
     }
 
     public func feedback(for text: String, language: Language) async throws -> Feedback {
@@ -135,6 +140,13 @@ public struct FeedbackEngine: Sendable {
         if let rewrite = await rewriteCandidate, Self.plausible(rewrite, for: text) {
             for finding in rewriteFindings(rewrite, text: text, scalars: scalars, besides: findings, language: language)
             {
+                findings.append(finding)
+                applied.append(
+                    TextEdit(start: finding.start, end: finding.end, replacement: finding.match.replacements[0]))
+            }
+        }
+        if useModel, let scoredEdits {
+            for finding in await scoredFindings(scoredEdits, text: text, applied: applied, language: language) {
                 findings.append(finding)
                 applied.append(
                     TextEdit(start: finding.start, end: finding.end, replacement: finding.match.replacements[0]))
