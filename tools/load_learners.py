@@ -127,11 +127,15 @@ class Learner:
                         if line and first is None:
                             first = time.monotonic() - began
                             self.recorder.record(action + " first token", "ok", first)
-                        if line and b'"error"' in line:
+                        if not line:
+                            continue
+                        # An {"error"} line, not a reply whose text is the word "error" (seen
+                        # 2026-12-05: smollm2 streamed a chunk with content "error").
+                        chunk = json.loads(line)
+                        if "error" in chunk:
                             self.recorder.record(action, "error", None, line[:200].decode(errors="replace"))
                             return None
-                        if line:
-                            collected.append(json.loads(line).get("message", {}).get("content", ""))
+                        collected.append(chunk.get("message", {}).get("content", ""))
                     response.collected = "".join(collected)
                     if first is None:
                         self.recorder.record(action, "error", None, "empty stream")
