@@ -9,8 +9,8 @@ enum ScoredEditsOption {
     /// The model that scores candidate corrections.
     static let model = "smollm2:135m"
 
-    /// The scorer process, or nil (with the reason) when `cakap setup` has not built it or the
-    /// model is not in the store.
+    /// The scorer process, started and with its model loaded, or nil (with the reason) when
+    /// `cakap setup` has not built it, the model is not in the store or it does not answer.
     static func scorer(paths: CakapPaths) -> (LMScoreProcess?, String?) {
         guard FileManager.default.isExecutableFile(atPath: paths.lmScore) else {
             return (nil, "no cakap-lmscore at \(paths.lmScore); run `cakap setup`")
@@ -18,7 +18,10 @@ enum ScoredEditsOption {
         guard let name = try? ModelName(parsing: model),
             let stored = try? ModelStore(root: paths.models).model(named: name)
         else { return (nil, "no \(model) in the model store \(paths.models); run `cakap setup`") }
-        return (LMScoreProcess(executable: paths.lmScore, model: stored.modelPath), nil)
+        let process = LMScoreProcess(executable: paths.lmScore, model: stored.modelPath)
+        // The model loads now, not inside the first message's budget (a cold load ran past it).
+        do { try process.warmUp() } catch { return (nil, "cakap-lmscore did not start: \(error)") }
+        return (process, nil)
     }
 
     /// Scored edits with the shipped margins, or nil (with the reason).

@@ -57,6 +57,13 @@ public final class LMScoreProcess: EditScorer, @unchecked Sendable {
         }
     }
 
+    /// Starts the scorer and has it answer one short request, so the model's load (about half a
+    /// second here, more from a cold disk) is paid at start-up and never out of a message's budget.
+    /// Blocking; call it once before serving.
+    public func warmUp() throws {
+        _ = try request("1\tThe scorer is ready.\tThe scorer is now ready.\n")
+    }
+
     /// Writes one request and reads its answer (blocking; requests take turns).
     func request(_ line: String) throws -> [Double] {
         lock.lock()
