@@ -32,6 +32,26 @@ extension Eval.GEC {
         return run
     }
 
+    /// One JSON line per sentence: `text`, the rules' `edits` and the scored `candidates` (kind,
+    /// edit, gain in nats; offsets in Unicode scalars of `text`).
+    static func dump(_ texts: [String], edits: [[TextEdit]], run: ScoredRun, to path: String) throws {
+        func edit(_ edit: TextEdit) -> [String: Any] {
+            ["start": edit.start, "end": edit.end, "replacement": edit.replacement]
+        }
+        var lines = ""
+        for index in texts.indices {
+            let object: [String: Any] = [
+                "text": texts[index], "edits": edits[index].map(edit),
+                "candidates": run.scored[index].map { candidate, gain in
+                    ["kind": candidate.kind.rawValue, "edit": edit(candidate.edit), "gain": gain.isFinite ? gain : -99]
+                },
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            lines += String(decoding: data, as: UTF8.self) + "\n"
+        }
+        try lines.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
     /// The corrections with the chosen scored edits applied on top of the rules' edits.
     static func hypotheses(
         _ texts: [String], edits: [[TextEdit]], run: ScoredRun, margins: [ScoredEdits.Kind: Double]
@@ -43,12 +63,12 @@ extension Eval.GEC {
     }
 
     /// Margins that maximise GLEU on the lines `fit` selects (coordinate ascent, two rounds, a
-    /// grid of half nats; "off" is a margin too), starting from the shipped ones.
+    /// grid of half nats from −6 to 10; "off" is a margin too), starting from the shipped ones.
     static func fitMargins(
         _ texts: [String], edits: [[TextEdit]], run: ScoredRun, gleu: ([String], [Int]) -> Double, fit: [Int]
     ) -> [ScoredEdits.Kind: Double] {
         var margins = ScoredEdits.defaultMargins
-        let grid = stride(from: 0.0, through: 10.0, by: 0.5).map { $0 } + [Double.infinity]
+        let grid = stride(from: -6.0, through: 10.0, by: 0.5).map { $0 } + [Double.infinity]
         var best = gleu(hypotheses(texts, edits: edits, run: run, margins: margins), fit)
         for _ in 0..<2 {
             for kind in ScoredEdits.Kind.allCases {

@@ -29,6 +29,11 @@ struct Eval: AsyncParsableCommand {
         var scoredEdits = true
         @Flag(help: "Fit the scored edits' margins on the even-numbered lines and report them.")
         var fitMargins = false
+        @Option(
+            help:
+                "Write each sentence's rules' edits and scored candidates with their gains here (JSON lines; for studying margins and gates)."
+        )
+        var dumpScored: String?
 
         func run() async throws {
             var sources = try Self.lines(src)
@@ -71,7 +76,7 @@ struct Eval: AsyncParsableCommand {
                 ))
             rows.append(
                 (
-                    "Harper + learner rules, names kept (the tutor's `corrected` without the model)",
+                    "Harper + learner rules, names kept (`cakap tutor --no-scored-edits`, no model)",
                     gleu(plainTutor.corrected.map(GLEU.tokenize)), gleu(tokenisedTutor.corrected)
                 ))
             var scoredNote = ""
@@ -82,6 +87,7 @@ struct Eval: AsyncParsableCommand {
                 let shipped = ScoredEdits(scorer: scorer)
                 let run = await Self.scoreAll(
                     plain, edits: plainTutor.edits, scoredEdits: shipped, wordLevels: wordLevels)
+                if let dumpScored { try Self.dump(plain, edits: plainTutor.edits, run: run, to: dumpScored) }
                 func subsetGLEU(_ hypotheses: [String], _ lines: [Int]) -> Double {
                     GLEU.score(
                         sources: lines.map { sources[$0] }, references: lines.map { perSentence[$0] },
@@ -90,25 +96,31 @@ struct Eval: AsyncParsableCommand {
                 let withScored = Self.hypotheses(plain, edits: plainTutor.edits, run: run, margins: shipped.margins)
                 rows.append(
                     (
-                        "Harper + learner rules + scored edits (`cakap tutor --scored-edits`)",
+                        "Harper + learner rules + scored edits (the tutor's default)",
                         gleu(withScored.map(GLEU.tokenize)), nil
                     ))
                 defaultCorrections = withScored
                 var systems: [(String, [String])] = [
                     ("unchanged source", plain), ("Harper only", plainHarper),
-                    ("Harper + learner rules (the tutor's default)", plainTutor.corrected),
-                    ("Harper + learner rules + scored edits, shipped margins (opt-in)", withScored),
+                    ("Harper + learner rules (`--no-scored-edits`)", plainTutor.corrected),
+                    ("Harper + learner rules + scored edits, shipped margins (the tutor's default)", withScored),
                 ]
                 var fitted: [ScoredEdits.Kind: Double]?
                 if fitMargins {
+                    // A second pass that scores every kind, the ones shipped off too (the
+                    // tutor does not score those), so the fit can turn any kind on or off.
+                    var everyKind = shipped
+                    everyKind.margins = shipped.margins.mapValues { $0.isFinite ? $0 : 1e9 }
+                    let allRun = await Self.scoreAll(
+                        plain, edits: plainTutor.edits, scoredEdits: everyKind, wordLevels: wordLevels)
                     let even = Array(stride(from: 1, to: plain.count, by: 2))
                     let margins = Self.fitMargins(
-                        plain, edits: plainTutor.edits, run: run, gleu: subsetGLEU, fit: even)
+                        plain, edits: plainTutor.edits, run: allRun, gleu: subsetGLEU, fit: even)
                     fitted = margins
                     systems.append(
                         (
-                            "… with the margins this run fitted on the even lines",
-                            Self.hypotheses(plain, edits: plainTutor.edits, run: run, margins: margins)
+                            "… every kind scored, with the margins this run fitted on the even lines",
+                            Self.hypotheses(plain, edits: plainTutor.edits, run: allRun, margins: margins)
                         ))
                 }
                 scoredNote = Self.scoredSection(

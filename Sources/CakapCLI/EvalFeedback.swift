@@ -23,8 +23,8 @@ struct EvalFeedback: AsyncParsableCommand {
     @Option(help: "Sentences in the report's sample.") var sample: Int = 20
     @Flag(
         inversion: .prefixedNo,
-        help: "Article, comma and preposition edits scored by SmolLM2-135M (as `cakap tutor --scored-edits`).")
-    var scoredEdits = false
+        help: "Article, comma and preposition edits scored by SmolLM2-135M (as `cakap tutor`, on by default).")
+    var scoredEdits = true
 
     func run() async throws {
         guard let language = Language(rawValue: lang) else { throw ValidationError("--lang must be en or id") }

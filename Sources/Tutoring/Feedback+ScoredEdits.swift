@@ -12,12 +12,28 @@ extension FeedbackEngine {
         }
     }
 
+    /// The word after `offset` (empty at the end of the text).
+    static func nextWord(_ scalars: [Unicode.Scalar], after offset: Int) -> String {
+        var index = offset
+        while index < scalars.count, scalars[index].properties.isWhitespace { index += 1 }
+        var word = ""
+        while index < scalars.count, scalars[index].properties.isAlphabetic {
+            word.unicodeScalars.append(scalars[index])
+            index += 1
+        }
+        return word
+    }
+
     /// A candidate as a finding: rule `SCORED_<kind>`, the candidate's span and replacement.
     static func finding(of candidate: ScoredEdits.Candidate, scalars: [Unicode.Scalar], language: Language) -> Located {
         let edit = candidate.edit
         let category = candidate.kind.category
         let original = slice(scalars, edit.start, edit.end)
-        let explanation = Explanations.explain(category, from: original, to: edit.replacement, in: language)
+        var explanation = Explanations.explain(category, from: original, to: edit.replacement, in: language)
+        if candidate.kind == .commaClause || candidate.kind == .commaInsert {
+            let next = Self.nextWord(scalars, after: edit.end)
+            explanation.message = Explanations.comma(before: next, to: edit.replacement, in: language)
+        }
         return Located(
             start: edit.start, end: edit.end,
             match: Match(

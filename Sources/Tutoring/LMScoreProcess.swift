@@ -16,6 +16,8 @@ public final class LMScoreProcess: EditScorer, @unchecked Sendable {
     public let executable: String
     public let model: String
     public let threads: Int
+    /// Longest wait for the scorer's turn, in seconds (default 1, the tutor's budget per message).
+    public let turnWait: TimeInterval
     private let lock = NSLock()
     private var running: (process: ChildProcess, input: Int32, output: Int32)?
     private var pending = Data()
@@ -28,10 +30,12 @@ public final class LMScoreProcess: EditScorer, @unchecked Sendable {
     /// - Parameters:
     ///   - executable: `cakap-lmscore`; model: the GGUF file (SmolLM2-135M's blob in the store).
     ///   - threads: threads of the model's work. Default 1: on 2 shared cores a second thread spins at every barrier while Harper or a worker holds the other core (measured: 2 threads were slower than 1).
-    public init(executable: String, model: String, threads: Int = 1) {
+    ///   - turnWait: longest wait for the scorer's turn, in seconds.
+    public init(executable: String, model: String, threads: Int = 1, turnWait: TimeInterval = 1) {
         self.executable = executable
         self.model = model
         self.threads = threads
+        self.turnWait = turnWait
     }
 
     deinit {
@@ -64,9 +68,13 @@ public final class LMScoreProcess: EditScorer, @unchecked Sendable {
         _ = try request("1\tThe scorer is ready.\tThe scorer is now ready.\n")
     }
 
-    /// Writes one request and reads its answer (blocking; requests take turns).
+    /// Writes one request and reads its answer (blocking; requests take turns). A request waits
+    /// at most `turnWait` for its turn, so under load the waiting threads stay few and a message
+    /// keeps the rules' result instead of queueing behind others.
     func request(_ line: String) throws -> [Double] {
-        lock.lock()
+        guard lock.lock(before: Date(timeIntervalSinceNow: turnWait)) else {
+            throw Failure(description: "busy: another message held the scorer for \(turnWait) s")
+        }
         defer { lock.unlock() }
         let (process, input, output) = try started()
         do {

@@ -59,10 +59,12 @@ extension ScoredEdits {
             }
             let sentenceStart = index == 0 || [".", "!", "?"].contains(previous ?? "")
             if takesArticle(index, lower: lower, tokens: tokens),
-                !LearnerRules.looksLikeName(token.text, sentenceInitial: sentenceStart, wordLevels: wordLevels)
+                !LearnerRules.looksLikeName(token.text, sentenceInitial: sentenceStart, wordLevels: wordLevels),
+                !bareNounPhrases.contains([previous ?? "", word])
             {
                 let article = LearnerRules.article(for: word)
-                for inserted in [article, "the"] {
+                // "a"/"an" never before a word that is not counted ("an anime", "a homework").
+                for inserted in uncountable.contains(word) ? ["the"] : [article, "the"] {
                     let capitalised = sentenceStart ? inserted.prefix(1).uppercased() + inserted.dropFirst() : inserted
                     let rest = sentenceStart ? word : token.text
                     insertions.append(
@@ -72,7 +74,10 @@ extension ScoredEdits {
                 }
             }
         }
-        return changes + insertions + clauseCommas(tokens, lower: lower, free: free)
+        // Commas first: on learner English they are the most useful kind (docs/tutor.md).
+        let commas = insertions.filter { $0.kind == .commaInsert }
+        return commas + clauseCommas(tokens, lower: lower, free: free) + changes
+            + insertions.filter { $0.kind != .commaInsert }
     }
 
     /// Commas after an opening phrase ("In my opinion", "For example") or an opening clause ("When
@@ -98,6 +103,20 @@ extension ScoredEdits {
                     tried += 1
                 }
             }
+            // Two clauses: "…my sister and we bought" → "sister, and we"; "…in the past people
+            // had" → "past, people". At least three words before, a word (not a function word) just before.
+            for index in (start + 3)..<max(start + 3, end) {
+                let previous = index - 1
+                guard free(previous), free(index), lower[previous] != ",",
+                    tokens[previous].text.unicodeScalars.allSatisfy(\.properties.isAlphabetic),
+                    !clauseBlockers.contains(lower[previous])
+                else { continue }
+                if coordinators.contains(lower[index]), index + 1 < end, subjectStarts.contains(lower[index + 1]) {
+                    found.append(append(.commaClause, ",", to: tokens[previous]))
+                } else if clauseSubjects.contains(lower[index]) {
+                    found.append(append(.commaClause, ",", to: tokens[previous]))
+                }
+            }
             start = end + 1
         }
         return found
@@ -112,6 +131,19 @@ extension ScoredEdits {
     static let subordinators: Set<String> = [
         "if", "when", "although", "though", "because", "while", "after", "before", "since", "as", "once", "unless",
     ]
+
+    /// Clause coordinators a comma is tried before when a subject follows.
+    static let coordinators: Set<String> = ["and", "or"]
+
+    /// Subject pronouns a comma is tried before (a new clause after an opening one).
+    static let clauseSubjects: Set<String> = ["i", "we", "they", "he", "she", "you"]
+
+    /// Words a clause comma never follows (the clause cannot end there).
+    static let clauseBlockers: Set<String> = articleBlockers.union(allPrepositions).union([
+        "and", "or", "but", "so", "that", "think", "thought", "believe", "know", "say", "said", "feel",
+        "hope", "because", "than", "if", "when", "where", "what", "how", "why", "who", "which", "whether", "let",
+        "make", "makes", "made", "help", "helps", "see", "saw", "tell", "told", "ask", "asked", "want", "wants",
+    ])
 
     static let subjectStarts: Set<String> = [
         "i", "you", "we", "they", "he", "she", "it", "people", "there", "this", "the", "students", "everyone",
@@ -151,6 +183,27 @@ extension ScoredEdits {
     }
 
     static let articles: Set<String> = ["a", "an", "the"]
+
+    /// Nouns that are not counted: "a"/"an" is never tried before them ("watch anime").
+    static let uncountable: Set<String> = [
+        "anime", "music", "homework", "information", "advice", "news", "furniture", "money", "water", "rice",
+        "food", "traffic", "weather", "work", "research", "knowledge", "equipment", "luggage", "baggage",
+        "software", "hardware", "electricity", "pollution", "happiness", "education", "health", "fun", "love",
+        "football", "badminton", "basketball", "soccer", "tennis", "coffee", "tea", "milk", "bread", "meat",
+        "technology", "transportation", "progress", "evidence", "feedback", "garbage", "rubbish", "sugar", "salt",
+    ]
+
+    /// Word pairs that take no article: "on holiday", "at home", "go to school", "by bus".
+    static let bareNounPhrases: Set<[String]> = Set(
+        [
+            "on holiday", "on vacation", "on foot", "on time", "at home", "at school", "at work", "at night",
+            "at church", "at university", "at college", "at lunch", "at dinner", "at breakfast", "to school",
+            "to work", "to bed", "to church", "to college", "to university", "in bed", "in class", "in school",
+            "in college", "in church", "in town", "in time", "by bus", "by car", "by train", "by plane", "by bike",
+            "by motorbike", "by taxi", "by hand", "after school", "after work", "after class", "before school",
+            "for breakfast", "for lunch", "for dinner", "have breakfast", "have lunch", "have dinner", "go home",
+            "went home", "come home", "came home",
+        ].map { $0.split(separator: " ").map(String.init) })
 
     /// Prepositions learners confuse, each with the ones tried instead.
     static let confusedPrepositions: [String: [String]] = [

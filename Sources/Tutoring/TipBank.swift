@@ -4,7 +4,9 @@ enum TipBank {
     /// Our rules and a few Harper rules have a tip of their own; everything else has its category's.
     static func key(for match: Match) -> String {
         let rule = match.rule.id
-        for own in specific.keys where rule == "CAKAP_\(own)" || rule == "HARPER_\(own)" { return own }
+        for own in specific.keys where rule == "CAKAP_\(own)" || rule == "HARPER_\(own)" || rule == "SCORED_\(own)" {
+            return own
+        }
         return match.rule.category.rawValue
     }
 
@@ -21,6 +23,14 @@ enum TipBank {
     typealias Text = (en: String, id: String)
 
     static let specific: [String: Text] = [
+        "comma_clause": (
+            "You wrote “{wrote}” without a comma. Where one full sentence ends and another begins (“…my sister, and we bought…”, “When I was young, I played…”), put a comma: “{fix}”.",
+            "Kamu menulis “{wrote}” tanpa koma. Di antara dua kalimat lengkap (“…my sister, and we bought…”, “When I was young, I played…”) beri koma: “{fix}”."
+        ),
+        "comma_insert": (
+            "You wrote “{wrote}” without a comma. A comma goes after an opening word or phrase (However, …; In my opinion, …) and before “but”, “so”, “which”: “{fix}”. Example: It was late, but we stayed.",
+            "Kamu menulis “{wrote}” tanpa koma. Koma dipakai setelah kata atau frasa pembuka (However, …; In my opinion, …) dan sebelum “but”, “so”, “which”: “{fix}”. Contoh: It was late, but we stayed."
+        ),
         "VeryVerb": (
             "You wrote “{wrote}”. “Very” goes with adjectives (very happy), not verbs: say “{fix}” or “like it very much”. Example: I really like football.",
             "Kamu menulis “{wrote}”. “Very” dipakai dengan kata sifat (very happy), bukan kata kerja: pakai “{fix}” atau “like it very much”. Contoh: I really like football."

@@ -10,16 +10,9 @@ import re
 import subprocess
 from pathlib import Path
 
-import pytest
+from cakap_testing.data import shared_data
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-
-
-def shared_data() -> Path:
-    for candidate in (os.environ.get("CAKAP_SHARED_DATA"), REPOSITORY.parent / "shared" / "data", Path("/work/shared/data")):
-        if candidate and (Path(candidate) / "jfleg-dev" / "dev.src").is_file():
-            return Path(candidate)
-    pytest.fail("the evaluation data (../shared/data/jfleg-dev) is not on this machine", pytrace=False)
 
 
 def test_gleu_of_unchanged_and_harper_only_match_the_reference_figures(tmp_path) -> None:

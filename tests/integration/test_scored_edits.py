@@ -6,8 +6,11 @@ inserted and a sentence with nothing to fix is left as it is."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
+
+from cakap_testing.data import shared_data
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 
@@ -26,7 +29,7 @@ def test_scored_edits_insert_a_missing_article_and_leave_correct_text(tmp_path) 
     source.write_text("".join(text + "\n" for text, _ in CASES))
     reference.write_text("".join(expected + "\n" for _, expected in CASES))
     result = subprocess.run(
-        [binary, "eval", "gec", "--src", str(source), "--refs", str(reference),
+        [binary, "eval", "gec", "--src", str(source), "--refs", str(reference),  # scored edits: the default
          "--write-corrections", str(corrections), "--report", str(tmp_path / "gec.md")],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
@@ -37,5 +40,30 @@ def test_scored_edits_insert_a_missing_article_and_leave_correct_text(tmp_path) 
     # load was counted in the first sentence's budget and the article was not inserted).
     assert written == [expected for _, expected in CASES], (written, report[-900:])
     assert "0 sentences ran out of the budget" in report
-    assert "| Harper + learner rules + scored edits, shipped margins (opt-in) |" in report
+    assert "| Harper + learner rules + scored edits, shipped margins (the tutor's default) |" in report
     assert "article_insert 1" in report  # applied with the shipped margins, by kind
+
+
+def test_on_jfleg_the_default_path_adds_to_the_rules_and_never_removes_an_article(tmp_path) -> None:
+    """The first 150 sentences of jfleg-dev (about a minute): the tutor's default path (rules, then
+    scored edits) scores above the rules alone and Harper alone; article removal ships off
+    (docs/tutor.md, "Scored edits"). The whole set's figure (0.47) is in
+    docs/evaluation/gec-jfleg-dev-no-model.md; it takes five minutes, too long for every run."""
+    jfleg = shared_data() / "jfleg-dev"
+    binary = os.environ.get("CAKAP_BIN") or str(REPOSITORY / ".build" / "debug" / "cakap")
+    report = tmp_path / "gec.md"
+    result = subprocess.run(
+        [binary, "eval", "gec", "--src", str(jfleg / "dev.src"), "--refs",
+         *[str(jfleg / f"dev.ref{i}") for i in range(4)], "--report", str(report), "--limit", "150"],
+        capture_output=True, text=True, timeout=400,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    text = report.read_text()
+    rows = dict(re.findall(r"^\| (.+?) \| (0\.\d+) \|", text, re.M))
+    default = float(rows["Harper + learner rules + scored edits (the tutor's default)"])
+    rules = float(rows["Harper + learner rules, names kept (`cakap tutor --no-scored-edits`, no model)"])
+    harper = float(next(score for name, score in rows.items() if name.startswith("Harper only")))
+    assert default > rules >= harper, rows
+    assert "article_remove 0," in text, text[-1200:]
+    over = int(re.search(r"(\d+) sentences ran out of the budget", text).group(1))
+    assert over <= 3, text[-1200:]
