@@ -102,8 +102,12 @@ public final class LMScoreProcess: EditScorer, @unchecked Sendable {
         // Our ends must not leak into other children (Harper's, llama-server's): one that held the
         // write end would keep the scorer from ever seeing the end of its input.
         for descriptor in toChild + fromChild { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+        // At a lower priority (nice 10): under load the learners' chats come first, and a message
+        // whose scoring then runs past its budget keeps the rules' result (docs/resilience.md).
+        let niced = FileManager.default.isExecutableFile(atPath: Self.nice)
         let process = try ChildProcess(
-            executable: executable, arguments: [model, "-", String(threads)], outputPath: nil,
+            executable: niced ? Self.nice : executable,
+            arguments: (niced ? ["-n", "10", executable] : []) + [model, "-", String(threads)], outputPath: nil,
             errorPath: "/dev/null", diesWithParent: true, pipes: (toChild[0], fromChild[1]))
         close(toChild[0])
         close(fromChild[1])
@@ -111,6 +115,9 @@ public final class LMScoreProcess: EditScorer, @unchecked Sendable {
         pending = Data()
         return (process, toChild[1], fromChild[0])
     }
+
+    /// coreutils' `nice`, on every Debian.
+    static let nice = "/usr/bin/nice"
 
     private func stop() {
         guard let running else { return }
