@@ -106,7 +106,7 @@ public struct FeedbackEngine: Sendable {
     ///   - wordLevels: tells names from English words and ranks better words (default: none known).
     ///   - modelUse: what the model is asked for (default: both, as the unit tests' fakes expect).
     ///   - scoredEdits: article, comma and preposition edits a language model scores on top of the
-    ///     rules' result (default: none; `cakap tutor --scored-edits` turns them on).
+    ///     rules' result (default: none here; `cakap tutor` passes them unless `--no-scored-edits`).
     public init(
         checker: any GrammarChecker, model: any TutorModel, modelDeadline: Duration = .seconds(20),
         wordLevels: WordLevels = WordLevels(levels: [:]), modelUse: ModelUse = [.rewrite, .advice],

@@ -158,7 +158,10 @@ extension ScoredEdits {
         guard word.count >= 3, !articleBlockers.contains(word), !word.hasSuffix("ly"),
             !allPrepositions.contains(word)
         else { return false }
-        if index == 0 || [".", "!", "?"].contains(lower[index - 1]) { return text.first?.isUppercase == true }
+        if index == 0 || [".", "!", "?"].contains(lower[index - 1]) {
+            // "Specializing in one subject…", "Swimming is fun": no "A"/"The" before a gerund.
+            return text.first?.isUppercase == true && !word.hasSuffix("ing")
+        }
         let previous = lower[index - 1]
         guard text.first?.isLowercase == true else { return false }
         return !articleBlockers.contains(previous) || allPrepositions.contains(previous)

@@ -44,6 +44,11 @@ import Testing
             Self.sentences("Government should help.", wordLevels: known).contains("The government should help."))
         // A capitalised word the word list does not know may be a name ("Persib", "Indomie"): no article.
         #expect(!Self.sentences("Persib should win.", wordLevels: known).contains { $0.hasPrefix("The persib") })
+        // No article before a gerund that opens a sentence ("A specializing in…", jfleg-dev).
+        #expect(
+            !Self.sentences("Specializing in one subject is good.").contains {
+                $0.hasPrefix("A ") || $0.hasPrefix("The ")
+            })
         // Never after a determiner or before a function word: no "my the", no "a very".
         let mine = Self.sentences("My mother is very kind.")
         #expect(!mine.contains { $0.contains("the mother") || $0.contains("a very") || $0.contains("the kind") })

@@ -9,7 +9,7 @@ import time
 import uuid
 
 import pytest
-from conftest import Stack, User, free_port
+from conftest import Stack, User, free_ports
 
 PSQL_MIRROR = "/var/lib/cakap/pgserver-0.1.4/pgserver/pginstall/bin/psql"
 
@@ -39,7 +39,7 @@ def test_migrations_are_recorded_once_with_the_extension_and_indexes(stack: Stac
 
 
 def test_several_instances_starting_at_once_share_one_schema(stack: Stack) -> None:
-    ports = [free_port() for _ in range(3)]
+    ports = free_ports(3)
     extra = [stack.conversations_process(port, name=f"conversations-extra-{port}") for port in ports]
     try:
         for process in extra:
@@ -130,7 +130,7 @@ def test_the_functions_run_as_a_least_privilege_role(stack: Stack, alice: User, 
     there), stores and reads a conversation, and the role can neither drop, alter nor create a
     table. Before the fix there was no such role: the functions ran as the master account."""
     password = "fn-" + uuid.uuid4().hex
-    owner_port, function_port = free_port(), free_port()
+    owner_port, function_port = free_ports(2)
     owner = stack.conversations_process(owner_port, name="conversations-owner", embed=False)
     owner.env = {**owner.env, "DB_APP_USER": "cakap_fn", "DB_APP_PASSWORD": password}
     owner.start()

@@ -30,6 +30,7 @@ cakap_bin = worker_helpers.cakap_bin
 cakap_home = worker_helpers.cakap_home
 descendants = worker_helpers.descendants
 free_port = worker_helpers.free_port
+free_ports = worker_helpers.free_ports
 RegistryServer = worker_helpers.RegistryServer
 CHAT_MODEL = worker_helpers.CHAT_MODEL
 UNREACHABLE_REGISTRY = worker_helpers.UNREACHABLE_REGISTRY

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from conftest import Processes, free_port, http_session, sign_in, wait_until
+from conftest import Processes, free_ports, http_session, sign_in, wait_until
 from fault_network import Namespace
 
 FAILOVER_BOUND = 10.0  # seconds from the cut until every answer comes from us-east-1 at once
@@ -49,7 +49,7 @@ def two_regions(processes: Processes, west: Namespace, setup_store, tmp_path) ->
          *pools("http://127.0.0.1:11434")],
         prefix=west.prefix(),
     )  # fmt: skip
-    east_port, balancer_port, admin_port, edge_port = (free_port() for _ in range(4))
+    east_port, balancer_port, admin_port, edge_port = free_ports(4)
     east_worker = processes.start("east-worker", ["worker", "--port", str(east_port), *store])
     east_balancer = processes.start(
         "east-balancer",

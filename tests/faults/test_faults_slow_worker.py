@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from conftest import Processes, free_port, http_session
+from conftest import Processes, free_ports, http_session
 from fault_network import Namespace
 
 SLOW_SECONDS = 0.2  # at least this per answer of the slow worker, checked before the load
@@ -50,7 +50,7 @@ def test_the_balancer_prefers_the_fast_worker_and_keeps_the_slow_one(processes: 
     store = ["--models", str(setup_store)]
     slow = processes.start("slow-worker", ["worker", "--host", slow_host.address, "--port", "11434", *store],
                            prefix=slow_host.prefix())  # fmt: skip
-    fast_port, balancer_port, admin_port = free_port(), free_port(), free_port()
+    fast_port, balancer_port, admin_port = free_ports(3)
     fast = processes.start("fast-worker", ["worker", "--port", str(fast_port), *store])
     slow_url, fast_url = f"http://{slow_host.address}:11434", f"http://127.0.0.1:{fast_port}"
     balancer = processes.start(

@@ -15,7 +15,7 @@ import json
 import time
 
 import requests
-from conftest import CHAT_MODEL, Processes, free_port, http_session, wait_until
+from conftest import CHAT_MODEL, Processes, free_ports, http_session, wait_until
 
 LONG_REPLY = {
     "model": CHAT_MODEL,
@@ -30,12 +30,12 @@ def test_a_zone_killed_mid_stream_ends_the_stream_cleanly_and_the_other_zone_ser
     within 10 s with one `{"error": ...}` line (HTTP 200, a complete chunked body, no `done`);
     then chat, generate, embed and tags through the balancer all answer 200 from the other zone,
     with no failed request, and `/targets` shows the dead zone unhealthy."""
-    ports = {zone: free_port() for zone in "ab"}
+    port_a, port_b, balancer_port, admin_port = free_ports(4)
+    ports = {"a": port_a, "b": port_b}
     workers = {zone: processes.start(f"worker-{zone}", ["worker", "--port", str(port), "--models", str(setup_store)],
                                      env={"CAKAP_KEEP_ALIVE": "-1"})  # fmt: skip
                for zone, port in ports.items()}
     urls = {zone: f"http://127.0.0.1:{port}" for zone, port in ports.items()}
-    balancer_port, admin_port = free_port(), free_port()
     targets = f"{urls['a']}@a,{urls['b']}@b"
     balancer = processes.start(
         "balancer",
