@@ -25,6 +25,7 @@ import boto3
 import pytest
 import requests
 from botocore.config import Config
+from cakap_testing.ports import free_ports  # noqa: F401 (tests import it from here)
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 CAKAP_HOME = Path(os.environ.get("CAKAP_HOME") or Path.home() / ".cache" / "cakap")
@@ -46,17 +47,6 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
-
-def free_ports(count: int) -> list[int]:
-    """`count` distinct free ports (every probe bound until all are chosen)."""
-    probes = [socket.socket() for _ in range(count)]
-    try:
-        for probe in probes:
-            probe.bind(("127.0.0.1", 0))
-        return [probe.getsockname()[1] for probe in probes]
-    finally:
-        for probe in probes:
-            probe.close()
 
 
 class Process:

@@ -33,6 +33,7 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 from cakap_testing.registry import RegistryServer
+from cakap_testing.ports import free_ports  # noqa: F401 (tests import it from here)
 
 CHAT_MODEL = "smollm2:135m"
 EMBED_MODEL = "all-minilm:latest"
@@ -184,19 +185,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def free_ports(count: int) -> list[int]:
-    """`count` distinct free ports: all probes stay bound until every port is chosen (one probe at a
-    time can get the same port twice, as the faults tier saw on 6 December: "Address already in use")."""
-    probes = [socket.socket() for _ in range(count)]
-    try:
-        for probe in probes:
-            probe.bind(("127.0.0.1", 0))
-        return [probe.getsockname()[1] for probe in probes]
-    finally:
-        for probe in probes:
-            probe.close()
 
 
 # --- the worker -------------------------------------------------------------
