@@ -103,19 +103,20 @@ extension ScoredEdits {
                     tried += 1
                 }
             }
-            // Two clauses: "…my sister and we bought" → "sister, and we"; "…in the past people
-            // had" → "past, people". At least three words before, a word (not a function word) just before.
+            // Two clauses: "…my sister and we bought" → "sister, and we"; "…in the past we had" →
+            // "past, we". At least three words before, a word (not a function word) just before;
+            // never a place the opening-clause commas above already try.
             for index in (start + 3)..<max(start + 3, end) {
                 let previous = index - 1
                 guard free(previous), free(index), lower[previous] != ",",
                     tokens[previous].text.unicodeScalars.allSatisfy(\.properties.isAlphabetic),
                     !clauseBlockers.contains(lower[previous])
                 else { continue }
-                if coordinators.contains(lower[index]), index + 1 < end, subjectStarts.contains(lower[index + 1]) {
-                    found.append(append(.commaClause, ",", to: tokens[previous]))
-                } else if clauseSubjects.contains(lower[index]) {
-                    found.append(append(.commaClause, ",", to: tokens[previous]))
-                }
+                let clause =
+                    coordinators.contains(lower[index]) && index + 1 < end && subjectStarts.contains(lower[index + 1])
+                    || clauseSubjects.contains(lower[index])
+                let comma = append(.commaClause, ",", to: tokens[previous])
+                if clause, !found.contains(where: { $0.edit == comma.edit }) { found.append(comma) }
             }
             start = end + 1
         }

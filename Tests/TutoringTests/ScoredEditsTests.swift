@@ -120,6 +120,7 @@ import Testing
         #expect(joined.contains("Yesterday I went to the market with my sister, and we bought fruit."))
         let opened = Self.sentences("When I was young I played football every day.")
         #expect(opened.contains("When I was young, I played football every day."))
+        #expect(opened.count == Set(opened).count)  // each place once, whichever rule finds it
         // "and" between two nouns is no clause; a verb of saying or thinking is no clause's end.
         let listed = Self.sentences("I bought bread and butter at the shop near my house.")
         #expect(!listed.contains { $0.contains("bread, and") })
