@@ -1,7 +1,7 @@
 import Foundation
 import Tutoring
 
-/// `cakap eval gec`'s rows for the scored edits: the tutor's path with `--scored-edits` (rules, then the
+/// `cakap eval gec`'s rows for the scored edits: the tutor's default path (rules, then the
 /// language model's article, comma and preposition edits) on each sentence, whole set and halves.
 extension Eval.GEC {
     /// Each sentence's scored candidates (as the tutor scores them: its gate, window, cap and

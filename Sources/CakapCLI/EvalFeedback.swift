@@ -74,7 +74,7 @@ struct EvalFeedback: AsyncParsableCommand {
         }
         let options = [
             llm.map { "--llm \($0) --model \(model)" }, rewrite ? "--rewrite" : nil, advice ? "--advice" : nil,
-            lang == "en" ? nil : "--lang \(lang)", scoredEdits ? "--scored-edits" : nil,
+            lang == "en" ? nil : "--lang \(lang)", scoredEdits ? nil : "--no-scored-edits",
         ].compactMap { $0 }.joined(separator: " ")
         var text = "# Feedback on the learner-error dev set\n\n"
         text += "`cakap eval feedback --data \(data)\(options.isEmpty ? "" : " " + options)` on \(Eval.GEC.today())\n\n"

@@ -1,5 +1,5 @@
 """The tutor's scored edits (issue 18, R-APP-2) with the real `cakap-lmscore` and SmolLM2-135M:
-`cakap eval gec` runs the tutor's path with `--scored-edits` (Harper, the learner rules, then the
+`cakap eval gec` runs the tutor's default path (Harper, the learner rules, then the
 language model's article, comma and preposition edits) and writes its corrections; a missing article is
 inserted and a sentence with nothing to fix is left as it is."""
 
