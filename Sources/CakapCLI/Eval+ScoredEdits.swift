@@ -33,7 +33,7 @@ extension Eval.GEC {
     }
 
     /// One JSON line per sentence: `text`, the rules' `edits` and the scored `candidates` (kind,
-    /// edit, gain in nats; offsets in Unicode scalars of `text`).
+    /// edit, gain in nats, −99 where the scorer gave none; offsets in Unicode scalars of `text`).
     static func dump(_ texts: [String], edits: [[TextEdit]], run: ScoredRun, to path: String) throws {
         func edit(_ edit: TextEdit) -> [String: Any] {
             ["start": edit.start, "end": edit.end, "replacement": edit.replacement]

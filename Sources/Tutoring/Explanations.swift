@@ -44,23 +44,23 @@ public enum Explanations {
         ],
     ]
 
-    /// Why a comma goes after `to`'s word, from the word that follows it: a joined sentence
-    /// ("and we"), a new clause after an opening one ("ago, I"), "but"/"which", or an opening word.
+    /// Why a comma goes after `to`'s word, from the word that follows it — by the same word sets
+    /// that made the scored edits try the comma there (`ScoredEdits+Candidates.swift`): a joined
+    /// sentence ("and we"), "but"/"which", a new clause after an opening one ("ago, I"), or an
+    /// opening word.
     public static func comma(before next: String, to: String, in language: Language) -> String {
         let word = next.lowercased()
         let id = language == .id
         let shown = next.isEmpty ? to : "\(to) \(next) …"
-        if ["and", "or"].contains(word) {
+        if ScoredEdits.coordinators.contains(word) {
             return id
                 ? "Dua kalimat lengkap yang disambung “\(next)” dipisah koma: “\(shown)”."
                 : "Two full sentences joined by “\(next)” take a comma before it: “\(shown)”."
         }
-        if ["but", "so", "yet", "which", "although", "though", "however"].contains(word) {
+        if ScoredEdits.commaBefore.contains(word) {
             return id ? "Koma sebelum “\(next)”: “\(shown)”." : "A comma goes before “\(next)” here: “\(shown)”."
         }
-        if ["i", "we", "they", "he", "she", "you", "it", "people", "there", "this", "the", "students", "everyone"]
-            .contains(word)
-        {
+        if ScoredEdits.subjectStarts.contains(word) {
             return id
                 ? "Koma menutup bagian pembuka sebelum kalimat utama: “\(shown)”."
                 : "A comma ends the opening part before the main sentence: “\(shown)”."

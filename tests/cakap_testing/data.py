@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,3 +18,18 @@ def shared_data() -> Path:
         if candidate and (Path(candidate) / "jfleg-dev" / "dev.src").is_file():
             return Path(candidate)
     pytest.fail("the evaluation data (../shared/data/jfleg-dev) is not on this machine", pytrace=False)
+
+
+def eval_gec_on_jfleg(tmp_path: Path, *options: str, timeout: int = 300) -> str:
+    """`cakap eval gec` on jfleg-dev with its four references and `options`; its markdown report.
+    A failed run fails the test with the program's error output."""
+    jfleg = shared_data() / "jfleg-dev"
+    binary = os.environ.get("CAKAP_BIN") or str(REPOSITORY / ".build" / "debug" / "cakap")
+    report = tmp_path / "gec.md"
+    result = subprocess.run(
+        [binary, "eval", "gec", "--src", str(jfleg / "dev.src"), "--refs",
+         *[str(jfleg / f"dev.ref{i}") for i in range(4)], "--report", str(report), *options],
+        capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return report.read_text()

@@ -5,27 +5,13 @@ tutor's own corrections (issue 18) are never below Harper alone."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-from pathlib import Path
 
-from cakap_testing.data import shared_data
-
-REPOSITORY = Path(__file__).resolve().parents[2]
+from cakap_testing.data import eval_gec_on_jfleg
 
 
 def test_gleu_of_unchanged_and_harper_only_match_the_reference_figures(tmp_path) -> None:
-    jfleg = shared_data() / "jfleg-dev"
-    binary = os.environ.get("CAKAP_BIN") or str(REPOSITORY / ".build" / "debug" / "cakap")
-    report = tmp_path / "gec.md"
-    result = subprocess.run(
-        [binary, "eval", "gec", "--src", str(jfleg / "dev.src"), "--refs",
-         *[str(jfleg / f"dev.ref{i}") for i in range(4)], "--report", str(report), "--no-scored-edits"],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    text = report.read_text()
+    text = eval_gec_on_jfleg(tmp_path, "--no-scored-edits")
     rows = {
         name: (float(plain), float(tokenised))
         for name, plain, tokenised in re.findall(r"^\| (.+?) \| (0\.\d+) \| (0\.\d+) \|$", text, re.M)

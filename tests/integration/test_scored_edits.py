@@ -10,7 +10,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from cakap_testing.data import shared_data
+from cakap_testing.data import eval_gec_on_jfleg
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 
@@ -49,16 +49,7 @@ def test_on_jfleg_the_default_path_adds_to_the_rules_and_never_removes_an_articl
     scored edits) scores above the rules alone and Harper alone; article removal ships off
     (docs/tutor.md, "Scored edits"). The whole set's figure (0.47) is in
     docs/evaluation/gec-jfleg-dev-no-model.md; it takes five minutes, too long for every run."""
-    jfleg = shared_data() / "jfleg-dev"
-    binary = os.environ.get("CAKAP_BIN") or str(REPOSITORY / ".build" / "debug" / "cakap")
-    report = tmp_path / "gec.md"
-    result = subprocess.run(
-        [binary, "eval", "gec", "--src", str(jfleg / "dev.src"), "--refs",
-         *[str(jfleg / f"dev.ref{i}") for i in range(4)], "--report", str(report), "--limit", "150"],
-        capture_output=True, text=True, timeout=400,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    text = report.read_text()
+    text = eval_gec_on_jfleg(tmp_path, "--limit", "150", timeout=400)
     rows = dict(re.findall(r"^\| (.+?) \| (0\.\d+) \|", text, re.M))
     default = float(rows["Harper + learner rules + scored edits (the tutor's default)"])
     rules = float(rows["Harper + learner rules, names kept (`cakap tutor --no-scored-edits`, no model)"])
